@@ -1,0 +1,5 @@
+CREATE TABLE IF NOT EXISTS product (
+    id BIGINT PRIMARY KEY,
+    name VARCHAR(200) NOT NULL,
+    price DECIMAL(10, 2) NOT NULL
+);

@@ -1,0 +1,99 @@
+package dev.fluxgate.autoconfigure.defaults;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+
+/**
+ * The values Fluxgate installs for Spring Boot's own concurrency properties, each with the failure it prevents. Users
+ * tune them with the names they already know, and {@code /actuator/env} shows where each value came from.
+ */
+public final class BootPropertyDefaults {
+
+	static final String R2DBC_POOL_CLASS = "io.r2dbc.pool.ConnectionPool";
+
+	private static final int BOOT_R2DBC_INITIAL_SIZE = 10;
+
+	private static final List<BootPropertyDefault> ALWAYS = List.of(
+			new BootPropertyDefault("spring.http.clients.read-timeout", "10s", "none: waits forever",
+					"A WebClient call to a hung dependency holds its request and connection forever."),
+			new BootPropertyDefault("spring.http.clients.connect-timeout", "3s", "30s (Netty)",
+					"An unreachable host (dropped SYNs) stalls each call for 30 s."),
+			new BootPropertyDefault("spring.data.redis.timeout", "2s", "60s",
+					"A stalled Redis holds every request that touches it for a minute."),
+			new BootPropertyDefault("spring.data.redis.connect-timeout", "2s", "10s",
+					"An unreachable Redis stalls each reconnect attempt for 10 s."),
+			new BootPropertyDefault("server.netty.idle-timeout", "60s", "none: idle connections kept forever",
+					"Idle keep-alive connections accumulate until the server runs out of file descriptors. Longer "
+							+ "than client pools' max idle time, so clients close first."),
+			new BootPropertyDefault("spring.webflux.multipart.max-parts", "128", "-1 (unlimited)",
+					"A single multipart request with millions of parts exhausts memory and file handles."),
+			new BootPropertyDefault("spring.webflux.multipart.max-disk-usage-per-part", "10MB", "-1 (unlimited)",
+					"A single upload fills the disk. Raise it for services that accept large files."));
+
+	private static final List<BootPropertyDefault> R2DBC_POOL = List.of(
+			new BootPropertyDefault("spring.r2dbc.pool.max-acquire-time", "2s", "none: waits forever",
+					"With the pool exhausted, every request waits for a connection indefinitely."),
+			new BootPropertyDefault("spring.r2dbc.pool.max-create-connection-time", "5s", "none: waits forever",
+					"A database that accepts TCP but never finishes the handshake hangs pool growth."),
+			new BootPropertyDefault("spring.r2dbc.pool.max-validation-time", "2s", "none: waits forever",
+					"A validation query on a broken connection hangs the acquisition that triggered it."),
+			new BootPropertyDefault("spring.r2dbc.pool.max-life-time", "30m", "none: connections live forever",
+					"Connections never move after a failover or DNS change and never release server-side memory."));
+
+	private BootPropertyDefaults() {
+	}
+
+	/**
+	 * Every default Fluxgate may install, whether or not it applies to a given application.
+	 * @return the defaults, in a stable order
+	 */
+	public static List<BootPropertyDefault> all() {
+		List<BootPropertyDefault> all = new ArrayList<>(ALWAYS);
+		all.addAll(R2DBC_POOL);
+		return all;
+	}
+
+	/**
+	 * The defaults that apply to this application. Pool defaults are left out when they would break startup: when the
+	 * R2DBC URL configures its own pool ({@code r2dbc:pool:}), when r2dbc-pool is absent, or when pooling is off.
+	 * @param environment the environment, with the application's own configuration loaded
+	 * @param classLoader the application's class loader
+	 * @return property names and values, in a stable order
+	 */
+	public static Map<String, Object> applicableTo(Environment environment, ClassLoader classLoader) {
+		Map<String, Object> defaults = new LinkedHashMap<>();
+		ALWAYS.forEach((entry) -> defaults.put(entry.property(), entry.value()));
+		if (usesPropertyBasedR2dbcPool(environment, classLoader)) {
+			R2DBC_POOL.forEach((entry) -> defaults.put(entry.property(), entry.value()));
+			initialSizeFittingMaxSize(environment).ifPresent((size) -> defaults.put("spring.r2dbc.pool.initial-size", size));
+		}
+		return defaults;
+	}
+
+	static boolean usesPropertyBasedR2dbcPool(Environment environment, ClassLoader classLoader) {
+		String url = environment.getProperty("spring.r2dbc.url");
+		boolean urlPool = StringUtils.hasText(url) && url.contains(":pool:");
+		return !urlPool && ClassUtils.isPresent(R2DBC_POOL_CLASS, classLoader)
+				&& environment.getProperty("spring.r2dbc.pool.enabled", Boolean.class, true);
+	}
+
+	/**
+	 * Boot always passes its initial size of 10 to the pool, so a user's {@code max-size} below 10 alone fails startup
+	 * with "maxSize must be greater than or equal to initialSize". Lower the initial size with it.
+	 */
+	private static java.util.Optional<String> initialSizeFittingMaxSize(Environment environment) {
+		Integer maxSize = environment.getProperty("spring.r2dbc.pool.max-size", Integer.class);
+		if (maxSize != null && maxSize > 0 && maxSize < BOOT_R2DBC_INITIAL_SIZE
+				&& !environment.containsProperty("spring.r2dbc.pool.initial-size")) {
+			return java.util.Optional.of(String.valueOf(maxSize));
+		}
+		return java.util.Optional.empty();
+	}
+
+}

@@ -1,0 +1,82 @@
+package dev.fluxgate.autoconfigure.r2dbc;
+
+import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
+import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.ConnectionFactoryOptions;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.r2dbc.autoconfigure.ConnectionFactoryOptionsBuilderCustomizer;
+import org.springframework.boot.r2dbc.autoconfigure.R2dbcAutoConfiguration;
+import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+
+/**
+ * A statement timeout for every R2DBC connection and a bounded pending-acquire queue for the pool Boot builds. The
+ * pool's other limits are Boot's {@code spring.r2dbc.pool.*} properties, for which Fluxgate installs finite
+ * defaults.
+ */
+@AutoConfiguration(before = R2dbcAutoConfiguration.class)
+@ConditionalOnFluxgateEnabled
+@ConditionalOnClass({ ConnectionFactory.class, R2dbcAutoConfiguration.class })
+@EnableConfigurationProperties(FluxgateR2dbcProperties.class)
+public final class FluxgateR2dbcAutoConfiguration {
+
+	/**
+	 * Runs first, so options customizers of the application see, and may override, the statement timeout.
+	 */
+	@Bean
+	@Order(Ordered.HIGHEST_PRECEDENCE)
+	ConnectionFactoryOptionsBuilderCustomizer fluxgateStatementTimeoutCustomizer(FluxgateR2dbcProperties properties) {
+		return (builder) -> {
+			boolean alreadySet = builder.build().hasOption(ConnectionFactoryOptions.STATEMENT_TIMEOUT);
+			if (!alreadySet && !properties.getStatementTimeout().isZero()) {
+				builder.option(ConnectionFactoryOptions.STATEMENT_TIMEOUT, properties.getStatementTimeout());
+			}
+		};
+	}
+
+	@Bean
+	ConcurrencySettingsContributor fluxgateR2dbcSettings(FluxgateR2dbcProperties properties,
+			ObjectProvider<ConnectionFactory> connectionFactories) {
+		return (settings) -> {
+			settings.fluxgateProperty("r2dbc", "fluxgate.r2dbc.statement-timeout", properties.getStatementTimeout());
+			ConnectionFactory connectionFactory = connectionFactories.getIfUnique();
+			if (connectionFactory instanceof ConnectionPool pool) {
+				pool.getMetrics().ifPresent((metrics) -> {
+					settings.value("r2dbc", "pool max size", metrics.getMaxAllocatedSize(), "effective pool");
+					settings.value("r2dbc", "pool max pending acquire", metrics.getMaxPendingAcquireSize(),
+							"effective pool");
+				});
+			}
+			settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-size", "10");
+			settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-acquire-time", "none");
+			settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-create-connection-time", "none");
+			settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-validation-time", "none");
+			settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-life-time", "none");
+			settings.fluxgateProperty("r2dbc", "fluxgate.r2dbc.pool.max-pending-acquire",
+					properties.getPool().getMaxPendingAcquire());
+		};
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(ConnectionPool.class)
+	static class PendingAcquireLimitConfiguration {
+
+		@Bean
+		static PendingAcquireLimitPostProcessor fluxgatePendingAcquireLimitPostProcessor(
+				ObjectProvider<FluxgateR2dbcProperties> fluxgateProperties,
+				ObjectProvider<R2dbcProperties> r2dbcProperties) {
+			return new PendingAcquireLimitPostProcessor(fluxgateProperties, r2dbcProperties);
+		}
+
+	}
+
+}

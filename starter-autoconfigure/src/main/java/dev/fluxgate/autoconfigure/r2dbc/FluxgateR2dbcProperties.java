@@ -1,0 +1,68 @@
+package dev.fluxgate.autoconfigure.r2dbc;
+
+import java.time.Duration;
+
+import dev.fluxgate.autoconfigure.validation.PropertyChecks;
+
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * R2DBC limits that Boot has no property for. The pool's own limits keep Boot's names
+ * ({@code spring.r2dbc.pool.*}); Fluxgate installs finite defaults for them.
+ */
+@ConfigurationProperties("fluxgate.r2dbc")
+public class FluxgateR2dbcProperties implements InitializingBean {
+
+	/**
+	 * Longest time one statement may run before the database cancels it, applied through the R2DBC
+	 * statementTimeout option (PostgreSQL sets statement_timeout). Without it a runaway query holds its pooled
+	 * connection for as long as it runs, and a few of them exhaust the pool. Zero disables it. Not applied when the
+	 * URL or an options customizer already sets statementTimeout.
+	 */
+	private Duration statementTimeout = Duration.ofSeconds(10);
+
+	private final Pool pool = new Pool();
+
+	public Duration getStatementTimeout() {
+		return this.statementTimeout;
+	}
+
+	public void setStatementTimeout(Duration statementTimeout) {
+		this.statementTimeout = statementTimeout;
+	}
+
+	public Pool getPool() {
+		return this.pool;
+	}
+
+	@Override
+	public void afterPropertiesSet() {
+		PropertyChecks checks = PropertyChecks.forPrefix("fluxgate.r2dbc");
+		if (this.statementTimeout == null || !this.statementTimeout.isZero()) {
+			checks.positive("statement-timeout", this.statementTimeout);
+		}
+		checks.between("pool.max-pending-acquire", this.pool.maxPendingAcquire, 1, 1_000_000);
+	}
+
+	public static class Pool {
+
+		/**
+		 * Maximum connection requests waiting when every pooled connection is in use; further requests fail at once
+		 * instead of queueing. r2dbc-pool's queue is unbounded (its r2dbc.pool.max.pending gauge reports
+		 * 2147483647), so a slow database turns into an ever-growing backlog. Applies to the pool Boot builds from
+		 * spring.r2dbc.pool.* properties.
+		 */
+		private int maxPendingAcquire = 100;
+
+		public int getMaxPendingAcquire() {
+			return this.maxPendingAcquire;
+		}
+
+		public void setMaxPendingAcquire(int maxPendingAcquire) {
+			this.maxPendingAcquire = maxPendingAcquire;
+		}
+
+	}
+
+}

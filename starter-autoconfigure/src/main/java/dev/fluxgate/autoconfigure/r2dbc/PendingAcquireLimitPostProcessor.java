@@ -1,0 +1,87 @@
+package dev.fluxgate.autoconfigure.r2dbc;
+
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.spi.ConnectionFactory;
+
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.RootBeanDefinition;
+import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
+
+/**
+ * Bounds the pending-acquire queue of the {@link ConnectionPool} that Boot builds from {@code spring.r2dbc.pool.*}.
+ * Boot has no hook for it (it creates the pool privately), so the pool is rebuilt, before anyone has used it, from
+ * the same connection factory and the same properties plus the limit. Pools the application builds itself, and
+ * pools configured through an {@code r2dbc:pool:} URL, are left alone.
+ */
+class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactoryAware {
+
+	private static final String BOOT_R2DBC_PACKAGE = "org.springframework.boot.r2dbc.autoconfigure.";
+
+	private final ObjectProvider<FluxgateR2dbcProperties> fluxgateProperties;
+
+	private final ObjectProvider<R2dbcProperties> r2dbcProperties;
+
+	private ConfigurableListableBeanFactory beanFactory;
+
+	PendingAcquireLimitPostProcessor(ObjectProvider<FluxgateR2dbcProperties> fluxgateProperties,
+			ObjectProvider<R2dbcProperties> r2dbcProperties) {
+		this.fluxgateProperties = fluxgateProperties;
+		this.r2dbcProperties = r2dbcProperties;
+	}
+
+	@Override
+	public void setBeanFactory(BeanFactory beanFactory) {
+		this.beanFactory = (beanFactory instanceof ConfigurableListableBeanFactory listable) ? listable : null;
+	}
+
+	@Override
+	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
+		if (bean instanceof ConnectionPool pool && isBuiltByBoot(beanName)) {
+			R2dbcProperties r2dbc = this.r2dbcProperties.getIfAvailable();
+			FluxgateR2dbcProperties fluxgate = this.fluxgateProperties.getIfAvailable();
+			if (r2dbc != null && fluxgate != null) {
+				return rebuild(pool, r2dbc.getPool(), fluxgate.getPool().getMaxPendingAcquire());
+			}
+		}
+		return bean;
+	}
+
+	private boolean isBuiltByBoot(String beanName) {
+		if (this.beanFactory == null || !this.beanFactory.containsBeanDefinition(beanName)) {
+			return false;
+		}
+		BeanDefinition definition = this.beanFactory.getMergedBeanDefinition(beanName);
+		return definition instanceof RootBeanDefinition root && root.getResolvedFactoryMethod() != null
+				&& root.getResolvedFactoryMethod().getDeclaringClass().getName().startsWith(BOOT_R2DBC_PACKAGE);
+	}
+
+	private ConnectionPool rebuild(ConnectionPool original, R2dbcProperties.Pool properties, int maxPendingAcquire) {
+		ConnectionFactory connectionFactory = original.unwrap();
+		ConnectionPoolConfiguration.Builder builder = ConnectionPoolConfiguration.builder(connectionFactory);
+		PropertyMapper map = PropertyMapper.get();
+		map.from(properties.getInitialSize()).to(builder::initialSize);
+		map.from(properties.getMaxSize()).to(builder::maxSize);
+		map.from(properties.getMinIdle()).to(builder::minIdle);
+		map.from(properties.getMaxIdleTime()).to(builder::maxIdleTime);
+		map.from(properties.getMaxLifeTime()).to(builder::maxLifeTime);
+		map.from(properties.getMaxAcquireTime()).to(builder::maxAcquireTime);
+		map.from(properties.getMaxCreateConnectionTime()).to(builder::maxCreateConnectionTime);
+		map.from(properties.getMaxValidationTime()).to(builder::maxValidationTime);
+		map.from(properties.getAcquireRetry()).to(builder::acquireRetry);
+		map.from(properties.getValidationQuery()).whenHasText().to(builder::validationQuery);
+		map.from(properties.getValidationDepth()).to(builder::validationDepth);
+		builder.customizer((pool) -> pool.maxPendingAcquire(maxPendingAcquire));
+		// Never used yet, so disposing it releases no connection; subscribe rather than block the caller.
+		original.disposeLater().subscribe();
+		return new ConnectionPool(builder.build());
+	}
+
+}

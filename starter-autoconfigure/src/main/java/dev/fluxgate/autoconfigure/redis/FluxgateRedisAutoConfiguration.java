@@ -1,0 +1,54 @@
+package dev.fluxgate.autoconfigure.redis;
+
+import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
+import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+
+/**
+ * A bounded Lettuce request queue and fail-fast behaviour while disconnected. Command and connect timeouts are Boot's
+ * {@code spring.data.redis.*} properties, for which Fluxgate installs finite defaults.
+ */
+@AutoConfiguration(before = DataRedisAutoConfiguration.class)
+@ConditionalOnFluxgateEnabled
+@ConditionalOnClass({ RedisClient.class, LettuceClientOptionsBuilderCustomizer.class })
+@EnableConfigurationProperties(FluxgateRedisProperties.class)
+public final class FluxgateRedisAutoConfiguration {
+
+	/**
+	 * Runs first, so the application's own customizers see, and may override, these options.
+	 */
+	@Bean
+	@Order(Ordered.HIGHEST_PRECEDENCE)
+	LettuceClientOptionsBuilderCustomizer fluxgateLettuceClientOptionsCustomizer(FluxgateRedisProperties properties) {
+		return (builder) -> builder.requestQueueSize(properties.getRequestQueueSize())
+			.disconnectedBehavior(switch (properties.getDisconnectedBehavior()) {
+				case ACCEPT_COMMANDS -> ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS;
+				case REJECT_COMMANDS -> ClientOptions.DisconnectedBehavior.REJECT_COMMANDS;
+			});
+	}
+
+	@Bean
+	ConcurrencySettingsContributor fluxgateRedisSettings(FluxgateRedisProperties properties) {
+		return (settings) -> {
+			settings.bootProperty("redis", "spring.data.redis.timeout", "60s");
+			settings.bootProperty("redis", "spring.data.redis.connect-timeout", "10s");
+			settings.fluxgateProperty("redis", "fluxgate.redis.request-queue-size", properties.getRequestQueueSize());
+			settings.fluxgateProperty("redis", "fluxgate.redis.disconnected-behavior",
+					properties.getDisconnectedBehavior());
+			settings.duration("spring.data.redis.timeout")
+				.ifPresent((timeout) -> settings.requireNotLonger("spring.data.redis.timeout", timeout,
+						"spring.http.clients.read-timeout"));
+		};
+	}
+
+}
