@@ -2,20 +2,26 @@ package dev.fluxgate.autoconfigure;
 
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsReporter;
+import dev.fluxgate.gate.GateRegistry;
+import dev.fluxgate.overload.OverloadExceptionHandler;
+import io.micrometer.core.instrument.MeterRegistry;
 import reactor.netty.resources.LoopResources;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.http.codec.ServerCodecConfigurer;
 
 /**
- * The concurrency settings report that every other Fluxgate auto-configuration contributes to.
+ * What every other Fluxgate auto-configuration builds on: the concurrency settings report, the registry of gates, and
+ * the renderer of the overload contract.
  */
-@AutoConfiguration
+@AutoConfiguration(beforeName = "org.springframework.boot.webflux.autoconfigure.error.ErrorWebFluxAutoConfiguration")
 @ConditionalOnFluxgateEnabled
 public final class FluxgateAutoConfiguration {
 
@@ -24,6 +30,25 @@ public final class FluxgateAutoConfiguration {
 	ConcurrencySettingsReporter fluxgateConcurrencySettingsReporter(ConfigurableEnvironment environment,
 			ObjectProvider<ConcurrencySettingsContributor> contributors) {
 		return new ConcurrencySettingsReporter(environment, contributors.orderedStream().toList());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	GateRegistry fluxgateGateRegistry(ObjectProvider<MeterRegistry> meterRegistry) {
+		return new GateRegistry(meterRegistry.getIfAvailable());
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+	@ConditionalOnClass(ServerCodecConfigurer.class)
+	static class OverloadContractConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		OverloadExceptionHandler fluxgateOverloadExceptionHandler(ServerCodecConfigurer codecs) {
+			return new OverloadExceptionHandler(codecs);
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
