@@ -1,6 +1,7 @@
 package dev.fluxgate.autoconfigure.defaults;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
@@ -53,7 +55,7 @@ public final class ConcurrencySettingsCollector {
 	 * @param value the bound value
 	 */
 	public void fluxgateProperty(String group, String property, Object value) {
-		this.settings.add(new ConcurrencySetting(group, property, String.valueOf(value),
+		this.settings.add(new ConcurrencySetting(group, property, format(value),
 				this.sources.sourceOf(property, SettingSources.FLUXGATE_DEFAULT)));
 	}
 
@@ -65,7 +67,7 @@ public final class ConcurrencySettingsCollector {
 	 * @param source where it came from
 	 */
 	public void value(String group, String name, Object value, String source) {
-		this.settings.add(new ConcurrencySetting(group, name, String.valueOf(value), source));
+		this.settings.add(new ConcurrencySetting(group, name, format(value), source));
 	}
 
 	/**
@@ -95,7 +97,20 @@ public final class ConcurrencySettingsCollector {
 	public void requireNotLonger(String innerProperty, Duration inner, String outerProperty) {
 		duration(outerProperty).filter((outer) -> !outer.isZero() && !outer.isNegative() && inner.compareTo(outer) > 0)
 			.ifPresent((outer) -> incoherent("%s (%s) is longer than %s (%s): callers give up before the wait ends."
-				.formatted(innerProperty, inner, outerProperty, outer)));
+				.formatted(innerProperty, format(inner), outerProperty, format(outer))));
+	}
+
+	/** Durations as users write them ({@code 20s}, not {@code PT20S}). */
+	static String format(Object value) {
+		if (value instanceof Duration duration) {
+			for (ChronoUnit unit : List.of(ChronoUnit.DAYS, ChronoUnit.HOURS, ChronoUnit.MINUTES, ChronoUnit.SECONDS)) {
+				if (!duration.isZero() && duration.toNanos() % unit.getDuration().toNanos() == 0) {
+					return DurationStyle.SIMPLE.print(duration, unit);
+				}
+			}
+			return DurationStyle.SIMPLE.print(duration, ChronoUnit.MILLIS);
+		}
+		return String.valueOf(value);
 	}
 
 	ConcurrencySettingsReport build() {

@@ -77,6 +77,11 @@ public final class FluxgateR2dbcAutoConfiguration {
 			return new PendingAcquireLimitPostProcessor(fluxgateProperties, r2dbcProperties);
 		}
 
+		@Bean
+		static PoolSizesCheck fluxgateR2dbcPoolSizesCheck() {
+			return new PoolSizesCheck();
+		}
+
 	}
 
 }

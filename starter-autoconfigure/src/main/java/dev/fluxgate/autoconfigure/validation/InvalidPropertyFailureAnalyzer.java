@@ -22,22 +22,29 @@ class InvalidPropertyFailureAnalyzer extends AbstractFailureAnalyzer<InvalidProp
 
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, InvalidPropertyException cause) {
-		String description = "Invalid Fluxgate configuration:%n%n    Property: %s%n    Value: \"%s\"%n    Origin: %s%n    Valid: %s%n"
-			.formatted(cause.getProperty(), cause.getValue(), origin(cause.getProperty()), cause.getValidRange());
-		String action = "Set '%s' to a value that is %s, or remove it to use Fluxgate's default."
+		ConfigurationProperty configured = find(cause.getProperty());
+		Object value = (configured != null) ? configured.getValue() : cause.getValue();
+		String origin = (configured != null && configured.getOrigin() != null) ? configured.getOrigin().toString()
+				: "unknown";
+		String description = "Invalid concurrency configuration:%n%n    Property: %s%n    Value: \"%s\"%n    Origin: %s%n    Valid: %s%n"
+			.formatted(cause.getProperty(), value, origin, cause.getValidRange());
+		String action = "Set '%s' to a value that is %s, or remove it to use the default."
 			.formatted(cause.getProperty(), cause.getValidRange());
 		return new FailureAnalysis(description, action, cause);
 	}
 
-	private String origin(String property) {
+	private ConfigurationProperty find(String property) {
+		if (this.environment == null) {
+			return null;
+		}
 		ConfigurationPropertyName name = ConfigurationPropertyName.adapt(property, '.');
 		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(this.environment)) {
 			ConfigurationProperty found = source.getConfigurationProperty(name);
 			if (found != null) {
-				return (found.getOrigin() != null) ? found.getOrigin().toString() : "\"" + property + "\" from property source";
+				return found;
 			}
 		}
-		return "unknown";
+		return null;
 	}
 
 }

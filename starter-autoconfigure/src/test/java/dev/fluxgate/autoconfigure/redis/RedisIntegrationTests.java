@@ -1,0 +1,157 @@
+package dev.fluxgate.autoconfigure.redis;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import dev.fluxgate.test.FluxgateTestApplication;
+import dev.fluxgate.test.TcpProxy;
+import dev.fluxgate.test.TestServices;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Lettuce limits against a real Redis. The server is held up with {@code CLIENT PAUSE ... WRITE} (reads keep
+ * flowing, and the pause is short and always lifted); outages are simulated with a proxy, never by touching the
+ * server.
+ */
+class RedisIntegrationTests {
+
+	private final String key = "fluxgate-foundation:" + UUID.randomUUID();
+
+	private RedisClient admin;
+
+	private StatefulRedisConnection<String, String> adminConnection;
+
+	@BeforeEach
+	void connectAdmin() {
+		TestServices.Redis redis = TestServices.redis();
+		this.admin = RedisClient.create(RedisURI.create(redis.host(), redis.port()));
+		this.adminConnection = this.admin.connect();
+	}
+
+	@AfterEach
+	void cleanUp() {
+		client("UNPAUSE");
+		this.adminConnection.sync().del(this.key);
+		this.adminConnection.close();
+		this.admin.shutdown();
+	}
+
+	/** CLIENT PAUSE ... WRITE holds only writes, and only briefly, so other users of the server keep reading. */
+	private void client(String... arguments) {
+		CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8);
+		for (String argument : arguments) {
+			args.add(argument);
+		}
+		this.adminConnection.sync().dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8), args);
+	}
+
+	@Test
+	void commandHeldByTheServerFailsWithinTheCommandTimeout() {
+		try (ConfigurableApplicationContext context = start("spring.data.redis.timeout=500ms")) {
+			ReactiveStringRedisTemplate redis = context.getBean(ReactiveStringRedisTemplate.class);
+			redis.opsForValue().set(this.key, "0").block(Duration.ofSeconds(10));
+			client("PAUSE", "3000", "WRITE");
+			long start = System.nanoTime();
+			assertThatThrownBy(() -> redis.opsForValue().increment(this.key).block(Duration.ofSeconds(30)))
+				.hasRootCauseInstanceOf(RedisCommandTimeoutException.class);
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(400),
+					Duration.ofMillis(2500));
+		}
+	}
+
+	@Test
+	void requestQueueIsBounded() {
+		try (ConfigurableApplicationContext context = start("fluxgate.redis.request-queue-size=5",
+				"spring.data.redis.timeout=3s")) {
+			ReactiveStringRedisTemplate redis = context.getBean(ReactiveStringRedisTemplate.class);
+			redis.opsForValue().set(this.key, "0").block(Duration.ofSeconds(10));
+			client("PAUSE", "2000", "WRITE");
+			long start = System.nanoTime();
+			List<String> outcomes = Flux.range(0, 30)
+				.flatMap((i) -> redis.opsForValue()
+					.increment(this.key)
+					.map((value) -> "ok")
+					.onErrorResume((ex) -> Mono.just(String.valueOf(NestedExceptionUtils.getMostSpecificCause(ex).getMessage()))), 30)
+				.take(25)
+				.collectList()
+				.block(Duration.ofSeconds(30));
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1500));
+			assertThat(outcomes).hasSize(25).allSatisfy((outcome) -> assertThat(outcome).contains("size exceeded: 5"));
+		}
+	}
+
+	@Test
+	void commandsFailAtOnceWhileDisconnected() throws Exception {
+		TestServices.Redis real = TestServices.redis();
+		TcpProxy proxy = new TcpProxy(real.host(), real.port());
+		try (ConfigurableApplicationContext context = start("spring.data.redis.host=127.0.0.1",
+				"spring.data.redis.port=" + proxy.port(), "spring.data.redis.timeout=5s")) {
+			ReactiveStringRedisTemplate redis = context.getBean(ReactiveStringRedisTemplate.class);
+			assertThat(redis.opsForValue().set(this.key, "1").block(Duration.ofSeconds(10))).isTrue();
+			proxy.close();
+			Thread.sleep(300);
+			long start = System.nanoTime();
+			assertThatThrownBy(() -> redis.opsForValue().get(this.key).block(Duration.ofSeconds(30)))
+				.hasStackTraceContaining("rejected");
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+		}
+		finally {
+			proxy.close();
+		}
+	}
+
+	@Test
+	void defaultsBoundTheClient() {
+		try (ConfigurableApplicationContext context = start()) {
+			LettuceConnectionFactory factory = context.getBean(LettuceConnectionFactory.class);
+			ClientOptions options = factory.getClientConfiguration().getClientOptions().orElseThrow();
+			assertThat(options.getRequestQueueSize()).isEqualTo(10_000);
+			assertThat(options.getDisconnectedBehavior()).isEqualTo(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+			assertThat(factory.getClientConfiguration().getCommandTimeout()).isEqualTo(Duration.ofSeconds(2));
+			assertThat(options.getSocketOptions().getConnectTimeout()).isEqualTo(Duration.ofSeconds(2));
+		}
+	}
+
+	@Test
+	void disabledFluxgateLeavesLettuceUnbounded() {
+		try (ConfigurableApplicationContext context = start("fluxgate.enabled=false")) {
+			LettuceConnectionFactory factory = context.getBean(LettuceConnectionFactory.class);
+			ClientOptions options = factory.getClientConfiguration().getClientOptions().orElseThrow();
+			assertThat(options.getRequestQueueSize()).isEqualTo(Integer.MAX_VALUE);
+			assertThat(factory.getClientConfiguration().getCommandTimeout()).isEqualTo(Duration.ofSeconds(60));
+		}
+	}
+
+	private static ConfigurableApplicationContext start(String... properties) {
+		return new SpringApplicationBuilder(FluxgateTestApplication.class).web(WebApplicationType.NONE)
+			.properties("spring.autoconfigure.exclude=org.springframework.boot.r2dbc.autoconfigure.R2dbcAutoConfiguration")
+			.properties(TestServices.redis().properties())
+			.properties(properties)
+			.run();
+	}
+
+}
