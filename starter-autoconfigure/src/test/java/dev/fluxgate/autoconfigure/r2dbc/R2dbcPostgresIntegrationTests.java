@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.fluxgate.test.FluxgateTestApplication;
+import dev.fluxgate.test.HungServer;
 import dev.fluxgate.test.TestServices;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Connection;
@@ -72,6 +73,38 @@ class R2dbcPostgresIntegrationTests {
 			finally {
 				Mono.from(held.close()).block(Duration.ofSeconds(10));
 			}
+		}
+	}
+
+	@Test
+	void databaseThatNeverFinishesTheHandshakeFailsAtTheDefaultCreateConnectionTime() throws Exception {
+		try (HungServer hung = new HungServer();
+				ConfigurableApplicationContext context = new SpringApplicationBuilder(FluxgateTestApplication.class)
+					.web(WebApplicationType.NONE)
+					.properties("spring.r2dbc.url=r2dbc:postgresql://127.0.0.1:" + hung.url().replaceAll(".*:", "")
+							+ "/test", "spring.r2dbc.username=postgres", "spring.r2dbc.pool.max-acquire-time=60s",
+							"spring.r2dbc.pool.acquire-retry=0", "spring.sql.init.mode=never")
+					.run()) {
+			ConnectionFactory pool = context.getBean(ConnectionFactory.class);
+			long start = System.nanoTime();
+			assertThatThrownBy(() -> Mono.from(pool.create()).block(Duration.ofSeconds(60)))
+				.hasStackTraceContaining("timed out");
+			// Default spring.r2dbc.pool.max-create-connection-time is 5s; plain Boot waits forever.
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(4500),
+					Duration.ofSeconds(20));
+		}
+	}
+
+	@Test
+	void poolTimeoutsAndLifetimeHaveFiniteDefaults() {
+		try (ConfigurableApplicationContext context = start()) {
+			org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties.Pool pool = context
+				.getBean(org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties.class)
+				.getPool();
+			assertThat(pool.getMaxAcquireTime()).isEqualTo(Duration.ofSeconds(2));
+			assertThat(pool.getMaxCreateConnectionTime()).isEqualTo(Duration.ofSeconds(5));
+			assertThat(pool.getMaxValidationTime()).isEqualTo(Duration.ofSeconds(2));
+			assertThat(pool.getMaxLifeTime()).isEqualTo(Duration.ofMinutes(30));
 		}
 	}
 
