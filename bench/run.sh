@@ -40,10 +40,11 @@ mkdir -p "$RAW"
 
 # wrk prints latencies as 812.00us, 8.50ms, 1.20s, 1.00m: convert to milliseconds.
 to_ms() {
+  [ -z "$1" ] && { echo "none"; return; }   # wrk prints no latency when no request completed
   awk -v v="$1" 'BEGIN { n = v + 0; u = v; gsub(/[0-9.]/, "", u);
     if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000; printf "%.2f", n }'
 }
-rps()     { awk '/Requests\/sec/ { print $2 }' "$1"; }
+rps()     { awk '/Requests\/sec/ { r = $2 } END { print (r == "" ? "none" : r) }' "$1"; }
 p99()     { to_ms "$(awk '$1 == "99%" { print $2 }' "$1")"; }
 p50()     { to_ms "$(awk '$1 == "50%" { print $2 }' "$1")"; }
 non2xx()  { awk '/Non-2xx/ { print $5 } END { }' "$1" | tail -1; }
