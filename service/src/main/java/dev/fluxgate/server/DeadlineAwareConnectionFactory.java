@@ -27,9 +27,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Caps the statement timeout of every R2DBC statement by the deadline of the request it runs for: a statement gets
- * {@code min(remaining, statement timeout)} (less {@link #DATABASE_LEAD}), so the database itself cancels a query the caller will no longer wait
- * for (PostgreSQL: {@code statement_timeout}), and its connection is free again when the request gives up. A
- * statement whose request has no time left is not sent.
+ * {@code min(remaining - 25 ms, statement timeout)}, so the database itself cancels a query the caller will no
+ * longer wait for (PostgreSQL: {@code statement_timeout}), and its connection is free again when the request gives
+ * up. A statement whose request has no time left is not sent.
  * <p>
  * Decorates the physical connection factory (below the pool), so it works with any pool and with Spring's
  * transaction management. It only talks to the database when it has to: when the capped timeout is shorter than
@@ -44,11 +44,12 @@ public final class DeadlineAwareConnectionFactory implements ConnectionFactory, 
 	private static final Logger logger = LoggerFactory.getLogger(DeadlineAwareConnectionFactory.class);
 
 	/**
-	 * The database's timeout fires this much before the request's own timer, so the statement fails through the
-	 * ordinary error path (mapped to a {@link DeadlineExceededException}) instead of being cancelled mid-protocol
-	 * and having the driver report the database's late error as dropped.
+	 * The database's timeout is set this much shorter than what remains, so it usually fires before the request's
+	 * own timer (the time to send the timeout and the statement counts against it). The statement then fails through
+	 * the ordinary error path, mapped to a {@link DeadlineExceededException}, instead of being cancelled mid-protocol,
+	 * after which r2dbc-postgresql reports the database's late error as dropped (an ERROR log line).
 	 */
-	static final Duration DATABASE_LEAD = Duration.ofMillis(10);
+	static final Duration DATABASE_LEAD = Duration.ofMillis(25);
 
 	private final ConnectionFactory delegate;
 
