@@ -2,6 +2,9 @@ package dev.fluxgate.server;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import dev.fluxgate.deadline.Deadline;
@@ -14,7 +17,10 @@ import io.r2dbc.spi.ConnectionMetadata;
 import io.r2dbc.spi.IsolationLevel;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcTimeoutException;
+import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Row;
+import io.r2dbc.spi.RowMetadata;
 import io.r2dbc.spi.Statement;
 import io.r2dbc.spi.TransactionDefinition;
 import io.r2dbc.spi.ValidationDepth;
@@ -67,7 +73,8 @@ public final class DeadlineAwareConnectionFactory implements ConnectionFactory, 
 
 	@Override
 	public Publisher<? extends Connection> create() {
-		return Mono.from(this.delegate.create()).map((connection) -> new DeadlineAwareConnection(connection, this.baseTimeout));
+		return Mono.from(this.delegate.create())
+			.map((connection) -> new DeadlineAwareConnection(connection, this.baseTimeout));
 	}
 
 	@Override
@@ -112,11 +119,15 @@ public final class DeadlineAwareConnectionFactory implements ConnectionFactory, 
 								return Mono.empty();
 							})
 							.thenMany(Flux.defer(() -> Flux.from(execution.get())));
-				return (wanted != null) ? statement.onErrorMap(DeadlineAwareConnection::isStatementTimeout,
-						(ex) -> new DeadlineExceededException(
-								"A database statement did not complete within the request's deadline", ex))
-						: statement;
+				// Drivers report a statement's errors when its results are consumed, not from execute().
+				return (wanted != null) ? deadlineErrors(statement).map(DeadlineMappedResult::new) : statement;
 			});
+		}
+
+		static <T> Flux<T> deadlineErrors(Flux<T> publisher) {
+			return publisher.onErrorMap(DeadlineAwareConnection::isStatementTimeout,
+					(ex) -> new DeadlineExceededException(
+							"A database statement did not complete within the request's deadline", ex));
 		}
 
 		/** PostgreSQL reports statement_timeout as SQLSTATE 57014 (query_canceled); other drivers as a timeout. */
@@ -248,6 +259,47 @@ public final class DeadlineAwareConnectionFactory implements ConnectionFactory, 
 
 		@Override
 		public Connection unwrap() {
+			return this.delegate;
+		}
+
+	}
+
+	/** A result of a deadline-capped statement: a statement timeout surfaces as a deadline error. */
+	static final class DeadlineMappedResult implements Result, Wrapped<Result> {
+
+		private final Result delegate;
+
+		DeadlineMappedResult(Result delegate) {
+			this.delegate = delegate;
+		}
+
+		@Override
+		public Publisher<Long> getRowsUpdated() {
+			return DeadlineAwareConnection.deadlineErrors(Flux.from(this.delegate.getRowsUpdated()));
+		}
+
+		@Override
+		public <T> Publisher<T> map(BiFunction<Row, RowMetadata, ? extends T> mappingFunction) {
+			return DeadlineAwareConnection.deadlineErrors(Flux.from(this.delegate.map(mappingFunction)));
+		}
+
+		@Override
+		public <T> Publisher<T> map(Function<? super Readable, ? extends T> mappingFunction) {
+			return DeadlineAwareConnection.deadlineErrors(Flux.from(this.delegate.map(mappingFunction)));
+		}
+
+		@Override
+		public Result filter(Predicate<Segment> filter) {
+			return new DeadlineMappedResult(this.delegate.filter(filter));
+		}
+
+		@Override
+		public <T> Publisher<T> flatMap(Function<Segment, ? extends Publisher<? extends T>> mappingFunction) {
+			return DeadlineAwareConnection.deadlineErrors(Flux.from(this.delegate.flatMap(mappingFunction)));
+		}
+
+		@Override
+		public Result unwrap() {
 			return this.delegate;
 		}
 
