@@ -75,7 +75,8 @@ class ServerGuardsBlockHoundTests {
 		List<String> properties = new ArrayList<>(List.of(TestServices.postgres().r2dbcProperties()));
 		properties.addAll(List.of("server.port=0", "spring.main.banner-mode=off",
 				"management.health.redis.enabled=false", "fluxgate.server.request-timeout=1s",
-				"fluxgate.server.concurrency.limit=1", "test.downstream=http://127.0.0.1:" + downstream.port()));
+				"fluxgate.server.concurrency.mode=adaptive", "fluxgate.server.concurrency.limit=1",
+				"test.downstream=http://127.0.0.1:" + downstream.port()));
 		context = new SpringApplicationBuilder(GuardedApp.class).properties(properties.toArray(String[]::new)).run();
 		client = WebClient.create("http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port"));
 	}
