@@ -1,21 +1,51 @@
 package dev.fluxgate.autoconfigure.server;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
+import dev.fluxgate.autoconfigure.r2dbc.FluxgateR2dbcProperties;
+import dev.fluxgate.gate.GateRegistry;
+import dev.fluxgate.limit.ConcurrencyLimit;
+import dev.fluxgate.limit.GradientLimit;
+import dev.fluxgate.limit.GradientLimitSettings;
+import dev.fluxgate.server.DeadlineAwareConnectionFactory;
+import dev.fluxgate.server.DeadlineExchangeFilterFunction;
+import dev.fluxgate.server.DeadlineSettings;
+import dev.fluxgate.server.LoadShedder;
+import dev.fluxgate.server.LoadSheddingWebFilter;
+import dev.fluxgate.server.RequestDeadlineWebFilter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.r2dbc.spi.ConnectionFactory;
 import reactor.netty.http.server.HttpServer;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.r2dbc.ConnectionFactoryDecorator;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.webclient.WebClientCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
+import org.springframework.util.StringUtils;
+import org.springframework.web.reactive.function.client.WebClient;
 
 /**
- * Reactor Netty server limits Boot has no property for. Keep-alive idle timeout and multipart limits are Boot's
+ * The server edge: Reactor Netty limits Boot has no property for, a deadline for every request (propagated to
+ * WebClient calls and R2DBC statements), and load shedding. Keep-alive idle timeout and multipart limits are Boot's
  * properties, for which Fluxgate installs finite defaults.
+ * <p>
+ * WebFilter order (outermost first, see {@link dev.fluxgate.server.ServerFilterOrder}): request deadline, load
+ * shedding, then (reserved) rate limiting, then Spring Security and the application's filters.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.reactor.netty.autoconfigure.NettyReactiveWebServerAutoConfiguration")
 @ConditionalOnFluxgateEnabled
@@ -23,6 +53,9 @@ import org.springframework.core.annotation.Order;
 @ConditionalOnClass({ HttpServer.class, NettyServerCustomizer.class })
 @EnableConfigurationProperties(FluxgateServerProperties.class)
 public final class FluxgateServerAutoConfiguration {
+
+	/** Name of the server's shedding gate in the {@link GateRegistry}. */
+	public static final String GATE_NAME = "server";
 
 	/**
 	 * Runs first, so the application's own server customizers may override the read timeout.
@@ -35,13 +68,119 @@ public final class FluxgateServerAutoConfiguration {
 	}
 
 	@Bean
+	@ConditionalOnMissingBean
+	RequestDeadlineWebFilter fluxgateRequestDeadlineWebFilter(FluxgateServerProperties properties,
+			Environment environment, ObjectProvider<MeterRegistry> meterRegistry) {
+		FluxgateServerProperties.Deadline deadline = properties.getDeadline();
+		Duration timeout = properties.getRequestTimeout().isZero() ? null : properties.getRequestTimeout();
+		DeadlineSettings settings = new DeadlineSettings(timeout, headerOrNull(deadline.getHeader()),
+				deadline.isEnvoyHeader(), withAlwaysExcluded(deadline.getExcludedPaths(), environment));
+		return new RequestDeadlineWebFilter(settings, meterRegistry.getIfAvailable());
+	}
+
+	@Bean
 	ConcurrencySettingsContributor fluxgateServerSettings(FluxgateServerProperties properties) {
 		return (settings) -> {
 			settings.bootProperty("server", "server.netty.idle-timeout", "none");
 			settings.fluxgateProperty("server", "fluxgate.server.read-timeout", properties.getReadTimeout());
+			settings.fluxgateProperty("server", "fluxgate.server.request-timeout", properties.getRequestTimeout());
+			settings.fluxgateProperty("server", "fluxgate.server.deadline.header", properties.getDeadline().getHeader());
+			settings.fluxgateProperty("server", "fluxgate.server.deadline.margin", properties.getDeadline().getMargin());
+			settings.fluxgateProperty("server", "fluxgate.server.concurrency.mode",
+					properties.getConcurrency().getMode());
+			settings.fluxgateProperty("server", "fluxgate.server.concurrency.limit",
+					properties.getConcurrency().getLimit());
+			settings.fluxgateProperty("server", "fluxgate.server.concurrency.shadow",
+					properties.getConcurrency().isShadow());
 			settings.bootProperty("server", "spring.webflux.multipart.max-parts", "-1");
 			settings.bootProperty("server", "spring.webflux.multipart.max-disk-usage-per-part", "-1");
 		};
+	}
+
+	static String headerOrNull(String header) {
+		return StringUtils.hasText(header) ? header : null;
+	}
+
+	/**
+	 * The user's patterns plus actuator and Kubernetes probe paths: a guard must never make an overloaded instance
+	 * fail its health checks and get restarted, which moves its load onto the others.
+	 */
+	static List<String> withAlwaysExcluded(List<String> userPatterns, Environment environment) {
+		List<String> patterns = new ArrayList<>(userPatterns);
+		String basePath = environment.getProperty("management.endpoints.web.base-path", "/actuator");
+		String trimmed = basePath.endsWith("/") ? basePath.substring(0, basePath.length() - 1) : basePath;
+		patterns.add(trimmed.isEmpty() ? "/health/**" : trimmed + "/**");
+		patterns.add("/livez");
+		patterns.add("/readyz");
+		return patterns;
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@Conditional(ConcurrencyModeCondition.class)
+	static class LoadSheddingConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		LoadShedder fluxgateServerLoadShedder(FluxgateServerProperties properties,
+				ObjectProvider<GateRegistry> gateRegistry, ObjectProvider<MeterRegistry> meterRegistry) {
+			FluxgateServerProperties.Concurrency concurrency = properties.getConcurrency();
+			ConcurrencyLimit limit = (concurrency.getMode() == FluxgateServerProperties.Concurrency.Mode.ADAPTIVE)
+					? new GradientLimit(GradientLimitSettings.withCeiling(concurrency.getLimit()))
+					: ConcurrencyLimit.fixed(concurrency.getLimit());
+			GateRegistry registry = gateRegistry.getIfAvailable();
+			MeterRegistry meters = (registry != null) ? registry.meterRegistry() : meterRegistry.getIfAvailable();
+			LoadShedder shedder = new LoadShedder(GATE_NAME, limit, concurrency.isShadow(), meters);
+			return (registry != null) ? registry.register(shedder) : shedder;
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		LoadSheddingWebFilter fluxgateLoadSheddingWebFilter(LoadShedder shedder, FluxgateServerProperties properties,
+				Environment environment) {
+			FluxgateServerProperties.Concurrency concurrency = properties.getConcurrency();
+			return new LoadSheddingWebFilter(shedder, concurrency.getRetryAfter(),
+					withAlwaysExcluded(concurrency.getExcludedPaths(), environment));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ WebClient.class, WebClientCustomizer.class })
+	static class DeadlinePropagationWebClientConfiguration {
+
+		/**
+		 * Applies to the auto-configured WebClient.Builder and to HTTP service client groups.
+		 */
+		@Bean
+		WebClientCustomizer fluxgateDeadlineWebClientCustomizer(FluxgateServerProperties properties) {
+			FluxgateServerProperties.Deadline deadline = properties.getDeadline();
+			DeadlineExchangeFilterFunction filter = new DeadlineExchangeFilterFunction(
+					deadline.isForward() ? headerOrNull(deadline.getHeader()) : null, deadline.getMargin());
+			return (builder) -> builder.filter(filter);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ ConnectionFactory.class, ConnectionFactoryDecorator.class, FluxgateR2dbcProperties.class })
+	static class DeadlinePropagationR2dbcConfiguration {
+
+		/**
+		 * Decorates the connection factory below Boot's pool, so every statement gets min(remaining, statement
+		 * timeout). Ordered last, so it wraps any other decorator (observation proxies see the statements it
+		 * sends).
+		 */
+		@Bean
+		@Order(Ordered.LOWEST_PRECEDENCE)
+		ConnectionFactoryDecorator fluxgateDeadlineConnectionFactoryDecorator(
+				ObjectProvider<FluxgateR2dbcProperties> r2dbcProperties) {
+			return (connectionFactory) -> {
+				FluxgateR2dbcProperties r2dbc = r2dbcProperties.getIfAvailable();
+				Duration base = (r2dbc != null) ? r2dbc.getStatementTimeout() : Duration.ZERO;
+				return new DeadlineAwareConnectionFactory(connectionFactory, base);
+			};
+		}
+
 	}
 
 }

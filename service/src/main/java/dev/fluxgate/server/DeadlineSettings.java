@@ -1,0 +1,26 @@
+package dev.fluxgate.server;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Settings of the {@link RequestDeadlineWebFilter}.
+ *
+ * @param requestTimeout the longest time a request may take; {@code null} for none (then only an inbound deadline
+ * header sets one)
+ * @param header the inbound header carrying the caller's remaining budget in milliseconds; {@code null} to ignore
+ * callers' deadlines
+ * @param acceptEnvoyHeader whether Envoy's {@code x-envoy-expected-rq-timeout-ms} also narrows the deadline
+ * @param excludedPaths path patterns the deadline does not apply to
+ */
+public record DeadlineSettings(Duration requestTimeout, String header, boolean acceptEnvoyHeader,
+		List<String> excludedPaths) {
+
+	public DeadlineSettings {
+		excludedPaths = List.copyOf(excludedPaths);
+		if (requestTimeout != null && (requestTimeout.isZero() || requestTimeout.isNegative())) {
+			throw new IllegalArgumentException("requestTimeout must be positive or null, was " + requestTimeout);
+		}
+	}
+
+}

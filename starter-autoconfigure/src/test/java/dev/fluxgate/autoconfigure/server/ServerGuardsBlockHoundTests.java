@@ -1,0 +1,182 @@
+package dev.fluxgate.autoconfigure.server;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+import dev.fluxgate.server.LoadShedder;
+import dev.fluxgate.test.TestServices;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.blockhound.BlockHound;
+import reactor.blockhound.BlockingOperationError;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+import org.springframework.http.HttpStatus;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.springframework.web.reactive.function.server.RouterFunctions.route;
+
+/**
+ * Every server-edge guard on its hot paths (deadline expiry and cancellation, header parsing, propagation to
+ * WebClient and R2DBC, shedding) runs under BlockHound without a blocking call on an event loop or Reactor thread.
+ * BlockHound is installed with a recording callback that is only active during this test, so other test classes in
+ * the same JVM are not affected.
+ */
+class ServerGuardsBlockHoundTests {
+
+	private static final List<String> blockingCalls = new CopyOnWriteArrayList<>();
+
+	private static volatile boolean recording;
+
+	private static final Sinks.Empty<Void> release = Sinks.empty();
+
+	private static DisposableServer downstream;
+
+	private static ConfigurableApplicationContext context;
+
+	private static WebClient client;
+
+	@BeforeAll
+	static void start() {
+		BlockHound.builder().loadIntegrations().blockingMethodCallback((method) -> {
+			if (!recording) {
+				return;
+			}
+			StackTraceElement[] frames = new Throwable().getStackTrace();
+			if (isIdleWorkerWait(frames)) {
+				return;
+			}
+			String stack = Arrays.stream(frames).limit(25).map(String::valueOf).collect(Collectors.joining("\n    "));
+			blockingCalls.add(method + " on " + Thread.currentThread().getName() + "\n    " + stack);
+		}).install();
+		downstream = HttpServer.create().host("127.0.0.1").port(0)
+			.route((routes) -> routes.get("/hang", (request, response) -> Mono.never()))
+			.bindNow();
+		List<String> properties = new ArrayList<>(List.of(TestServices.postgres().r2dbcProperties()));
+		properties.addAll(List.of("server.port=0", "spring.main.banner-mode=off",
+				"management.health.redis.enabled=false", "fluxgate.server.request-timeout=1s",
+				"fluxgate.server.concurrency.mode=adaptive", "fluxgate.server.concurrency.limit=1",
+				"test.downstream=http://127.0.0.1:" + downstream.port()));
+		context = new SpringApplicationBuilder(GuardedApp.class).properties(properties.toArray(String[]::new)).run();
+		client = WebClient.create("http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port"));
+	}
+
+	@AfterAll
+	static void stop() {
+		recording = false;
+		release.tryEmitEmpty();
+		if (context != null) {
+			context.close();
+		}
+		if (downstream != null) {
+			downstream.disposeNow();
+		}
+	}
+
+	@Test
+	void noGuardBlocks() {
+		recording = true;
+		try {
+			assertBlockHoundIsWatching();
+			blockingCalls.clear();
+
+			assertThat(status("/proxy/hang", "300")).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
+			assertThat(status("/db/sleep", null)).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
+			assertThat(status("/quick", "not-a-number")).isEqualTo(HttpStatus.OK);
+			assertThat(status("/quick", "0")).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
+
+			LoadShedder shedder = context.getBean(LoadShedder.class);
+			await().atMost(Duration.ofSeconds(5)).until(() -> shedder.snapshot().inFlight() == 0);
+			Disposable held = client.get().uri("/hold").retrieve().toBodilessEntity().subscribe();
+			await().atMost(Duration.ofSeconds(5)).until(() -> shedder.snapshot().inFlight() == 1);
+			assertThat(status("/quick", null)).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+			release.tryEmitEmpty();
+			await().atMost(Duration.ofSeconds(5)).until(() -> shedder.snapshot().inFlight() == 0);
+			held.dispose();
+
+			assertThat(blockingCalls).isEmpty();
+		}
+		finally {
+			recording = false;
+		}
+	}
+
+	/**
+	 * A pool thread that started before BlockHound was installed (earlier test classes in this JVM use Reactor's
+	 * schedulers) is already inside its idle wait for work, where the Reactor integration's allowance was never
+	 * entered: that wait is not a blocking call made by a guard.
+	 */
+	private static boolean isIdleWorkerWait(StackTraceElement[] frames) {
+		return Arrays.stream(frames)
+			.anyMatch((frame) -> frame.getClassName().equals("java.util.concurrent.ThreadPoolExecutor")
+					&& frame.getMethodName().equals("getTask"));
+	}
+
+	/** A test that cannot fail is a defect: prove a blocking call on a Reactor thread is seen. */
+	private static void assertBlockHoundIsWatching() {
+		Throwable thrown = Mono.delay(Duration.ofMillis(1)).doOnNext((tick) -> {
+			try {
+				Thread.sleep(1);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}).then(Mono.<Throwable>empty()).onErrorResume(Mono::just).block(Duration.ofSeconds(5));
+		boolean seen = !blockingCalls.isEmpty() || thrown instanceof BlockingOperationError;
+		assertThat(seen).as("BlockHound detects a sleep on a parallel thread").isTrue();
+	}
+
+	private static HttpStatus status(String uri, String deadlineHeader) {
+		return client.get()
+			.uri(uri)
+			.headers((headers) -> {
+				if (deadlineHeader != null) {
+					headers.set("X-Request-Timeout-Ms", deadlineHeader);
+				}
+			})
+			.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode()))
+			.map((code) -> HttpStatus.valueOf(code.value()))
+			.block(Duration.ofSeconds(10));
+	}
+
+	@SpringBootConfiguration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class GuardedApp {
+
+		@Bean
+		RouterFunction<ServerResponse> guardedRoutes(WebClient.Builder builder, DatabaseClient database,
+				Environment environment) {
+			WebClient downstreamClient = builder.baseUrl(environment.getProperty("test.downstream")).build();
+			return route()
+				.GET("/proxy/hang", (request) -> downstreamClient.get().uri("/hang").retrieve()
+					.bodyToMono(String.class).flatMap((body) -> ServerResponse.ok().bodyValue(body)))
+				.GET("/db/sleep", (request) -> database.sql("SELECT pg_sleep(5)").then()
+					.then(ServerResponse.ok().bodyValue("slept")))
+				.GET("/hold", (request) -> release.asMono().then(ServerResponse.ok().bodyValue("held")))
+				.GET("/quick", (request) -> ServerResponse.ok().bodyValue("quick"))
+				.build();
+		}
+
+	}
+
+}
