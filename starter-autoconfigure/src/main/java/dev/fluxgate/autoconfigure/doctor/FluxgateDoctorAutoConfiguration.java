@@ -61,13 +61,19 @@ public final class FluxgateDoctorAutoConfiguration {
 			ObjectProvider<EventLoopSignalSource> eventLoops, ObjectProvider<BlockingSignalSource> blocking,
 			ObjectProvider<DatabaseLimitsSource> database, ApplicationEventPublisher events) {
 		ConcurrencyDoctor.Sources sources = new ConcurrencyDoctor.Sources(gates.getIfAvailable(),
-				pools.orderedStream().toList(), meterSignals, eventLoops.getIfUnique(() -> meterSignals),
-				blocking.getIfUnique(() -> meterSignals), database.getIfUnique());
+				pools.orderedStream().toList(), meterSignals, preferred(eventLoops, meterSignals),
+				preferred(blocking, meterSignals), database.getIfUnique());
 		DiagnosisSettings diagnosis = new DiagnosisSettings(health.getSaturationWindow(),
 				health.getEventLoopLagThreshold(), DiagnosisSettings.DEFAULTS.blockedLoopPendingTasks());
 		return new ConcurrencyDoctor(sources,
 				new ConcurrencyDoctor.Settings(doctor.getSampleInterval(), diagnosis, health.getStallThreshold(), capacity),
 				events);
+	}
+
+	/** A dedicated source (an event-loop probe, a BlockHound callback) wins over reading meters. */
+	private static <T> T preferred(ObjectProvider<T> sources, T meterBased) {
+		return sources.orderedStream().filter((source) -> !(source instanceof MeterSignals)).findFirst()
+			.orElse(meterBased);
 	}
 
 	@Bean
