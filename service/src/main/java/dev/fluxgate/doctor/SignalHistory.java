@@ -51,18 +51,27 @@ public final class SignalHistory {
 		if (inFlight == null || inFlight < 1) {
 			return;
 		}
-		this.peakInFlight = Math.max(this.peakInFlight, (int) Math.round(inFlight));
+		int rounded = (int) Math.round(inFlight);
+		if (rounded < this.peakInFlight) {
+			return;
+		}
 		int acquired = signals.pools()
 			.stream()
 			.filter((pool) -> "r2dbc".equals(pool.type()))
 			.mapToInt(PoolSignal::acquired)
 			.sum();
-		// Per-request holding is only visible while requests wait on nothing else: a sample in which connections
-		// are leased and every request is in flight gives acquired / inFlight as a lower bound.
-		if (acquired > 0) {
-			double perRequest = (double) acquired / inFlight;
-			this.peakConnectionsPerRequest = (this.peakConnectionsPerRequest == null) ? perRequest
-					: Math.max(this.peakConnectionsPerRequest, perRequest);
+		// Connections per request are estimated at the peak: with the most requests in flight, connections held
+		// for other reasons (background work, a leak) distort the ratio least.
+		double perRequest = acquired / inFlight;
+		if (rounded > this.peakInFlight || this.peakConnectionsPerRequest == null) {
+			this.peakConnectionsPerRequest = perRequest;
+		}
+		else {
+			this.peakConnectionsPerRequest = Math.max(this.peakConnectionsPerRequest, perRequest);
+		}
+		this.peakInFlight = rounded;
+		if (this.peakConnectionsPerRequest == 0) {
+			this.peakConnectionsPerRequest = null;
 		}
 	}
 
@@ -83,8 +92,8 @@ public final class SignalHistory {
 	}
 
 	/**
-	 * The highest R2DBC connections leased per in-flight request seen since start.
-	 * @return the estimate, or {@code null} when there was no traffic
+	 * R2DBC connections leased per in-flight request, at the highest in-flight count seen since start.
+	 * @return the estimate, or {@code null} when there was no traffic that used a connection
 	 */
 	public synchronized Double estimatedConnectionsPerRequest() {
 		return this.peakConnectionsPerRequest;

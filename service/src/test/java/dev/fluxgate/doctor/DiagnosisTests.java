@@ -143,4 +143,15 @@ class DiagnosisTests {
 		assertThat(samples).hasSize(6);
 	}
 
+	@Test
+	void connectionsPerRequestAreEstimatedAtThePeak() {
+		SignalHistory history = new SignalHistory(Duration.ofSeconds(5));
+		history.add(sample(0, 1.0, List.of(r2dbc(2, 0, 0)), List.of(), List.of(), List.of()));
+		history.add(sample(1, 8.0, List.of(r2dbc(2, 0, 6)), List.of(), List.of(), List.of()));
+		history.add(sample(2, 3.0, List.of(r2dbc(2, 0, 0)), List.of(), List.of(), List.of()));
+
+		assertThat(history.peakInFlight()).isEqualTo(8);
+		assertThat(history.estimatedConnectionsPerRequest()).isEqualTo(0.25);
+	}
+
 }
