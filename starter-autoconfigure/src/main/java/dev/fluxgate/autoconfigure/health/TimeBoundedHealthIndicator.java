@@ -39,11 +39,12 @@ final class TimeBoundedHealthIndicator implements ReactiveHealthIndicator {
 			if (skip != null) {
 				return Mono.just(Health.unknown().withDetail("skipped", skip).build());
 			}
-			return this.delegate.health()
-				.timeout(this.timeout, Mono.fromSupplier(() -> Health.down()
-					.withDetail("error", "health check did not finish within " + this.timeout
-							+ " (fluxgate.health.timeout)")
-					.build()));
+			// Built here, on the subscribing thread: the fallback is emitted from Reactor's timer thread, where
+			// nothing but handing over a ready value should happen.
+			Health timedOut = Health.down()
+				.withDetail("error", "health check did not finish within " + this.timeout + " (fluxgate.health.timeout)")
+				.build();
+			return this.delegate.health().timeout(this.timeout, Mono.just(timedOut));
 		});
 	}
 

@@ -227,7 +227,7 @@ class ConcurrencyDoctorPostgresTests {
 
 	@Test
 	void replicasTimesPoolOverPostgresMaxConnectionsIsACapacityFindingAndAStartupWarning(CapturedOutput output) {
-		await().atMost(Duration.ofSeconds(10))
+		await().atMost(Duration.ofSeconds(30))
 			.untilAsserted(() -> assertThat(output).contains("Fluxgate capacity plan does not fit")
 				.contains("spring.r2dbc.pool.max-size"));
 		Map<String, Object> finding = findings().stream()
