@@ -15,9 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
-import reactor.blockhound.BlockHound;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -30,13 +28,12 @@ import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The doctor, health and capacity check against a real PostgreSQL with a real pool of 2: slow queries
  * ({@code pg_sleep}) hold it while other acquisitions wait, a connection taken and never closed leaks, and 60
- * replicas of a pool of 2 exceed the server's real {@code max_connections}. Runs under BlockHound.
+ * replicas of a pool of 2 exceed the server's real {@code max_connections}.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ConcurrencyDoctorPostgresTests {
@@ -51,17 +48,6 @@ class ConcurrencyDoctorPostgresTests {
 
 	@BeforeAll
 	static void start() {
-		// Every request below (endpoint, health, readiness) and the capacity check run under BlockHound: a blocking
-		// call on an event loop fails them.
-		BlockHound.install();
-		assertThatThrownBy(() -> Mono.fromRunnable(() -> {
-			try {
-				Thread.sleep(1);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}).subscribeOn(Schedulers.parallel()).block(Duration.ofSeconds(5))).hasMessageContaining("Blocking call");
 		List<String> properties = new ArrayList<>(List.of(TestServices.postgres().r2dbcProperties()));
 		properties.addAll(List.of("server.port=0", "spring.r2dbc.pool.max-size=2",
 				"spring.r2dbc.pool.max-acquire-time=20s", "management.endpoints.web.exposure.include=health,concurrency",
