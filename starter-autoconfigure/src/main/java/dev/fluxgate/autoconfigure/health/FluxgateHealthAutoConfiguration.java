@@ -6,8 +6,8 @@ import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
 import dev.fluxgate.autoconfigure.doctor.ConcurrencyDoctor;
 import dev.fluxgate.autoconfigure.doctor.FluxgateDoctorAutoConfiguration;
 
-import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -37,9 +37,9 @@ public final class FluxgateHealthAutoConfiguration {
 
 	@Bean
 	static TimeBoundedHealthPostProcessor fluxgateTimeBoundedHealthPostProcessor(
-			ObjectProvider<FluxgateHealthProperties> properties, ListableBeanFactory beanFactory) {
+			ObjectProvider<FluxgateHealthProperties> properties, ConfigurableListableBeanFactory beanFactory) {
 		Function<String, String> r2dbcGuard = ClassUtils.isPresent("io.r2dbc.pool.ConnectionPool",
-				beanFactory.getClass().getClassLoader()) ? new R2dbcHealthGuard(beanFactory) : (name) -> null;
+				beanFactory.getBeanClassLoader()) ? new R2dbcHealthGuard(beanFactory) : (name) -> null;
 		return new TimeBoundedHealthPostProcessor(properties, r2dbcGuard);
 	}
 

@@ -27,6 +27,7 @@ import org.springframework.boot.autoconfigure.availability.ApplicationAvailabili
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.LivenessState;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
 
@@ -108,6 +109,17 @@ class FluxgateDoctorAutoConfigurationTests {
 				stall.set(Duration.ZERO);
 				await().atMost(Duration.ofSeconds(5))
 					.until(() -> availability.getLivenessState() == LivenessState.CORRECT);
+			});
+	}
+
+	@Test
+	void worksWithoutR2dbcOnTheClasspath() {
+		this.runner.withClassLoader(new FilteredClassLoader("io.r2dbc"))
+			.withPropertyValues("management.endpoints.web.exposure.include=concurrency")
+			.run((context) -> {
+				assertThat(context).hasNotFailed().hasSingleBean(ConcurrencyEndpoint.class);
+				assertThat(context).doesNotHaveBean(R2dbcPools.class);
+				assertThat(endpoint(context)).containsKey("capacity");
 			});
 	}
 
