@@ -45,7 +45,7 @@ public final class Saturation {
 		}
 		for (EventLoopSignal loop : newest.eventLoops()) {
 			Duration held = Sustained.heldFor(history,
-					(signals) -> lagging(signals.eventLoop(loop.name()), settings.eventLoopLagThreshold()));
+					(signals) -> laggingAtP99(signals.eventLoop(loop.name()), settings.eventLoopLagThreshold()));
 			if (Sustained.atLeast(held, window)) {
 				reasons.add("event loop %s lagging over %sms for %ss".formatted(loop.name(),
 						settings.eventLoopLagThreshold().toMillis(), held.toSeconds()));
@@ -65,6 +65,14 @@ public final class Saturation {
 		GateSnapshot before = previous.gate(gate.kind(), gate.name());
 		GateSnapshot now = current.gate(gate.kind(), gate.name());
 		return before != null && now != null && now.rejectedTotal() > before.rejectedTotal();
+	}
+
+	/**
+	 * Only the p99 counts for readiness: a timer's max stays at its peak for the whole distribution expiry (two
+	 * minutes by default), so one short spike would keep an instance out of service long after it ended.
+	 */
+	static boolean laggingAtP99(EventLoopSignal loop, Duration threshold) {
+		return loop != null && loop.lagP99Millis() != null && loop.lagP99Millis() > threshold.toMillis();
 	}
 
 	static boolean lagging(EventLoopSignal loop, Duration threshold) {

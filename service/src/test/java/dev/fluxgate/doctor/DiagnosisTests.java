@@ -154,4 +154,17 @@ class DiagnosisTests {
 		assertThat(history.estimatedConnectionsPerRequest()).isEqualTo(0.25);
 	}
 
+	@Test
+	void onlyASustainedP99LagIsSaturationBecauseAMaxOutlivesItsSpike() {
+		List<Signals> maxOnly = history(12, (s) -> sample(s, 1.0, List.of(), List.of(),
+				List.of(new EventLoopSignal("loop-1", null, 900.0, 100.0, null)), List.of()));
+		List<Signals> p99 = history(12, (s) -> sample(s, 1.0, List.of(), List.of(),
+				List.of(new EventLoopSignal("loop-1", 800.0, 900.0, 100.0, null)), List.of()));
+
+		assertThat(Saturation.assess(maxOnly, SETTINGS).saturated()).isFalse();
+		assertThat(Diagnosis.diagnose(maxOnly, SETTINGS, null)).extracting(Finding::id)
+			.containsExactly("eventloop.overloaded");
+		assertThat(Saturation.assess(p99, SETTINGS).reasons()).singleElement().asString().contains("loop-1");
+	}
+
 }
