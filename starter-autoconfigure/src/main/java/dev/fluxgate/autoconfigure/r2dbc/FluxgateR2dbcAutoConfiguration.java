@@ -5,6 +5,7 @@ import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
+import io.r2dbc.spi.Wrapped;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -49,6 +50,10 @@ public final class FluxgateR2dbcAutoConfiguration {
 		return (settings) -> {
 			settings.fluxgateProperty("r2dbc", "fluxgate.r2dbc.statement-timeout", properties.getStatementTimeout());
 			ConnectionFactory connectionFactory = connectionFactories.getIfUnique();
+			while (!(connectionFactory instanceof ConnectionPool) && connectionFactory instanceof Wrapped<?> wrapped
+					&& wrapped.unwrap() instanceof ConnectionFactory inner) {
+				connectionFactory = inner;
+			}
 			if (connectionFactory instanceof ConnectionPool pool) {
 				pool.getMetrics().ifPresent((metrics) -> {
 					settings.value("r2dbc", "pool max size", metrics.getMaxAllocatedSize(), "effective pool");

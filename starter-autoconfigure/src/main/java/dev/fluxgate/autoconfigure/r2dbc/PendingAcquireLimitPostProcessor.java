@@ -14,14 +14,16 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
+import org.springframework.core.Ordered;
 
 /**
  * Bounds the pending-acquire queue of the {@link ConnectionPool} that Boot builds from {@code spring.r2dbc.pool.*}.
  * Boot has no hook for it (it creates the pool privately), so the pool is rebuilt, before anyone has used it, from
  * the same connection factory and the same properties plus the limit. Pools the application builds itself, and
- * pools configured through an {@code r2dbc:pool:} URL, are left alone.
+ * pools configured through an {@code r2dbc:pool:} URL, are left alone. Ordered, so that it runs before
+ * post-processors that wrap the pool (Fluxgate's acquire timer runs at the lowest precedence).
  */
-class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactoryAware {
+class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactoryAware, Ordered {
 
 	private static final String BOOT_R2DBC_PACKAGE = "org.springframework.boot.r2dbc.autoconfigure.";
 
@@ -35,6 +37,11 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 			ObjectProvider<R2dbcProperties> r2dbcProperties) {
 		this.fluxgateProperties = fluxgateProperties;
 		this.r2dbcProperties = r2dbcProperties;
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.LOWEST_PRECEDENCE - 100;
 	}
 
 	@Override

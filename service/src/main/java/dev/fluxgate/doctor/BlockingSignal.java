@@ -1,0 +1,12 @@
+package dev.fluxgate.doctor;
+
+/**
+ * Blocking calls detected on non-blocking threads.
+ *
+ * @param frame the blocking method or the application frame that called it, such as
+ * {@code java.lang.Thread.sleep}
+ * @param count detections since start
+ */
+public record BlockingSignal(String frame, long count) {
+
+}

@@ -1,0 +1,269 @@
+package dev.fluxgate.doctor;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.fluxgate.gate.GateSnapshot;
+
+/**
+ * The diagnosis rules: pure functions from a history of {@link Signals} (oldest first) to {@link Finding}s in
+ * troubleshooting order. A condition seen only in the newest sample is a {@link Severity#WARNING}; held for the whole
+ * saturation window it is {@link Severity#CRITICAL}. Counters (blocking detections, timeouts, rejections) are
+ * compared between the oldest and the newest sample, so findings describe the recent window, not all time.
+ */
+public final class Diagnosis {
+
+	private Diagnosis() {
+	}
+
+	/**
+	 * Diagnose.
+	 * @param history samples, oldest first; may be empty
+	 * @param settings the thresholds
+	 * @param plan the capacity plan, whose findings are merged in, or {@code null}
+	 * @return the findings, ordered blocking, pools, event loops, timeouts, gates
+	 */
+	public static List<Finding> diagnose(List<Signals> history, DiagnosisSettings settings, CapacityPlan plan) {
+		List<Finding> findings = new ArrayList<>();
+		if (!history.isEmpty()) {
+			blocking(history, findings);
+			eventLoops(history, settings, findings);
+			pools(history, settings, findings);
+			timeouts(history, findings);
+			gates(history, settings, findings);
+		}
+		if (plan != null) {
+			findings.addAll(plan.findings());
+		}
+		findings.sort(Finding.TROUBLESHOOTING_ORDER);
+		return findings;
+	}
+
+	private static void blocking(List<Signals> history, List<Finding> findings) {
+		Signals oldest = history.get(0);
+		Signals newest = newest(history);
+		for (BlockingSignal signal : newest.blocking()) {
+			long recent = (history.size() > 1) ? signal.count() - oldest.blockingCount(signal.frame()) : 0;
+			if (signal.count() <= 0) {
+				continue;
+			}
+			Map<String, Object> evidence = new LinkedHashMap<>();
+			evidence.put("fluxgate.blocking.detected{frame=" + signal.frame() + "}", signal.count());
+			if (history.size() > 1) {
+				evidence.put("detections in the last " + seconds(history), recent);
+			}
+			findings.add(new Finding("blocking.detected", Category.BLOCKING,
+					(recent > 0) ? Severity.CRITICAL : Severity.WARNING, signal.frame(),
+					"A blocking call (%s) ran on a non-blocking thread %d time(s); while it runs, every connection on that event loop waits."
+						.formatted(signal.frame(), signal.count()),
+					evidence,
+					"Move the call at %s off the event loop: wrap it in Mono.fromCallable(..).subscribeOn(a bounded offload scheduler), or use a non-blocking client. Run tests with BlockHound in strict mode to find such calls before production."
+						.formatted(signal.frame())));
+		}
+		for (EventLoopSignal loop : newest.eventLoops()) {
+			EventLoopSignal before = oldest.eventLoop(loop.name());
+			if (loop.stalls() == null || loop.stalls() <= 0) {
+				continue;
+			}
+			long recent = (history.size() > 1 && before != null && before.stalls() != null)
+					? loop.stalls() - before.stalls() : loop.stalls();
+			if (recent <= 0) {
+				continue;
+			}
+			Map<String, Object> evidence = new LinkedHashMap<>();
+			evidence.put("fluxgate.eventloop.stalls{loop=" + loop.name() + "}", loop.stalls());
+			findings.add(new Finding("eventloop.stalled", Category.BLOCKING, Severity.CRITICAL, loop.name(),
+					"Event loop %s stalled %d time(s) recently: a task held it far longer than any non-blocking task should."
+						.formatted(loop.name(), recent),
+					evidence,
+					"Find the blocking call in the stall's logged stack trace and offload it (subscribeOn a bounded scheduler); enable BlockHound in tests."));
+		}
+	}
+
+	private static void eventLoops(List<Signals> history, DiagnosisSettings settings, List<Finding> findings) {
+		Signals newest = newest(history);
+		Duration threshold = settings.eventLoopLagThreshold();
+		for (EventLoopSignal loop : newest.eventLoops()) {
+			if (!Saturation.lagging(loop, threshold)) {
+				continue;
+			}
+			Duration held = Sustained.heldFor(history,
+					(signals) -> Saturation.lagging(signals.eventLoop(loop.name()), threshold));
+			Severity severity = Sustained.atLeast(held, settings.saturationWindow()) ? Severity.CRITICAL
+					: Severity.WARNING;
+			Map<String, Object> evidence = new LinkedHashMap<>();
+			evidence.put("fluxgate.eventloop.lag{loop=" + loop.name() + "} p99 ms", loop.lagP99Millis());
+			evidence.put("fluxgate.eventloop.lag{loop=" + loop.name() + "} max ms", loop.lagMaxMillis());
+			evidence.put("reactor.netty.eventloop.pending.tasks{name=" + loop.name() + "}", loop.pendingTasks());
+			evidence.put("threshold ms", threshold.toMillis());
+			boolean fewPending = loop.pendingTasks() != null
+					&& loop.pendingTasks() <= settings.blockedLoopPendingTasks();
+			if (fewPending) {
+				findings.add(new Finding("eventloop.blocked-suspected", Category.BLOCKING, severity, loop.name(),
+						"Event loop %s lags %.0f ms with only %.0f tasks queued: one long task is holding it, most likely a blocking call."
+							.formatted(loop.name(), Saturation.lagMillis(loop), loop.pendingTasks()),
+						evidence,
+						"Look for blocking calls (JDBC, Thread.sleep, synchronized I/O, block()) on request paths and offload them to a bounded scheduler; BlockHound in tests names the frame."));
+			}
+			else {
+				findings.add(new Finding("eventloop.overloaded", Category.EVENT_LOOP, severity, loop.name(),
+						"Event loop %s lags %.0f ms (threshold %d ms): it has more work than it can run."
+							.formatted(loop.name(), Saturation.lagMillis(loop), threshold.toMillis()),
+						evidence,
+						"Move CPU-heavy work (large JSON, crypto, compression) to a bounded parallel scheduler with publishOn, admit fewer concurrent requests (lower the server's concurrency limit), or add CPU / replicas. Event loops are shared by the server and WebClient."));
+			}
+		}
+	}
+
+	private static void pools(List<Signals> history, DiagnosisSettings settings, List<Finding> findings) {
+		Signals newest = newest(history);
+		for (PoolSignal pool : newest.pools()) {
+			if (pool.exhausted()) {
+				Duration held = Sustained.heldFor(history, (signals) -> Saturation.exhausted(signals.pool(pool.key())));
+				Severity severity = Sustained.atLeast(held, settings.saturationWindow()) ? Severity.CRITICAL
+						: Severity.WARNING;
+				Map<String, Object> evidence = poolEvidence(pool);
+				evidence.put("exhausted for", (held != null) ? held.toMillis() + " ms" : "0 ms");
+				findings.add(new Finding("pool.exhausted", Category.POOL, severity, pool.key(),
+						"Pool %s has all %d connections in use and %d acquisitions waiting.".formatted(pool.key(),
+								pool.max(), pool.pending()),
+						evidence,
+						"Raise %s (now %d) if the database or host can take more connections (see capacity), or shorten how long each request holds a connection (no remote calls inside transactions, statement timeouts). Waiters fail after the acquire timeout rather than queueing forever."
+							.formatted(pool.sizeProperty(), pool.max())));
+			}
+			else if (pool.maxPending() != Integer.MAX_VALUE && pool.maxPending() > 0
+					&& pool.pending() >= 0.8 * pool.maxPending()) {
+				findings.add(new Finding("pool.pending-near-limit", Category.POOL, Severity.WARNING, pool.key(),
+						"Pool %s has %d of at most %d acquisitions waiting; more are rejected at once."
+							.formatted(pool.key(), pool.pending(), pool.maxPending()),
+						poolEvidence(pool), "Raise %s, or shed load earlier.".formatted(pool.sizeProperty())));
+			}
+			if (pool.acquired() > 0 && pool.pending() == 0 && newest.inFlightRequests() != null
+					&& newest.inFlightRequests() == 0) {
+				Duration held = Sustained.heldFor(history, (signals) -> leakShape(signals, pool.key()));
+				if (Sustained.atLeast(held, settings.saturationWindow())) {
+					Map<String, Object> evidence = poolEvidence(pool);
+					evidence.put("http.server.requests.active", 0);
+					evidence.put("held with no request in flight for", held.toMillis() + " ms");
+					findings.add(new Finding("pool.leak-suspected", Category.POOL,
+							pool.atMax() ? Severity.CRITICAL : Severity.WARNING, pool.key(),
+							"Pool %s has %d connection(s) leased for %ss while no request is in flight: they are probably never released."
+								.formatted(pool.key(), pool.acquired(), held.toSeconds()),
+							evidence, leakAdvice(pool)));
+				}
+			}
+		}
+	}
+
+	private static boolean leakShape(Signals signals, String key) {
+		PoolSignal pool = signals.pool(key);
+		return pool != null && pool.acquired() > 0 && pool.pending() == 0 && signals.inFlightRequests() != null
+				&& signals.inFlightRequests() == 0;
+	}
+
+	private static String leakAdvice(PoolSignal pool) {
+		if ("r2dbc".equals(pool.type())) {
+			return "Release every connection you take: use DatabaseClient/R2dbcEntityTemplate or Mono.usingWhen(connectionFactory.create(), .., Connection::close) rather than create() without close(), and close on cancel and error too. Background work that holds connections on purpose should use its own pool. Set spring.r2dbc.pool.max-life-time and max-acquire-time so a leak cannot hang requests forever.";
+		}
+		return "Consume or release every response body: use retrieve() or exchangeToMono(..), never drop a ClientResponse without releaseBody(). Keep fluxgate.http-client.pool.pending-acquire-timeout finite so a leak fails fast.";
+	}
+
+	private static Map<String, Object> poolEvidence(PoolSignal pool) {
+		Map<String, Object> evidence = new LinkedHashMap<>();
+		if ("r2dbc".equals(pool.type())) {
+			String tag = "{name=" + pool.name() + "}";
+			evidence.put("r2dbc.pool.acquired" + tag, pool.acquired());
+			evidence.put("r2dbc.pool.max.allocated" + tag, pool.max());
+			evidence.put("r2dbc.pool.idle" + tag, pool.idle());
+			evidence.put("r2dbc.pool.pending" + tag, pool.pending());
+		}
+		else {
+			String tag = "{" + pool.name() + "}";
+			evidence.put("reactor.netty.connection.provider.active.connections" + tag, pool.acquired());
+			evidence.put("reactor.netty.connection.provider.max.connections" + tag, pool.max());
+			evidence.put("reactor.netty.connection.provider.idle.connections" + tag, pool.idle());
+			evidence.put("reactor.netty.connection.provider.pending.connections" + tag, pool.pending());
+		}
+		return evidence;
+	}
+
+	private static void timeouts(List<Signals> history, List<Finding> findings) {
+		Signals oldest = history.get(0);
+		Signals newest = newest(history);
+		for (TimeoutSignal signal : newest.timeouts()) {
+			long recent = (history.size() > 1) ? signal.count() - oldest.timeoutCount(signal.meter()) : signal.count();
+			if (recent <= 0) {
+				continue;
+			}
+			Map<String, Object> evidence = new LinkedHashMap<>();
+			evidence.put(signal.meter(), signal.count());
+			evidence.put("recent", recent);
+			boolean retry = "retry".equals(signal.kind());
+			findings.add(new Finding(retry ? "retries" : "timeouts", Category.TIMEOUTS, Severity.WARNING,
+					signal.source(),
+					retry ? "%d call(s) to %s needed retries recently.".formatted(recent, signal.source())
+							: "%d %s timeout(s) recently.".formatted(recent, signal.source()),
+					evidence,
+					retry ? "Retries multiply load on a struggling dependency: keep %s small with backoff and jitter, and only retry idempotent calls within the request deadline."
+						.formatted(signal.property())
+							: "Timeouts are a symptom: check the findings above first. If the dependency is just slow, raise %s only as far as the request deadline allows; otherwise fix the cause (exhausted pool, blocked loop)."
+								.formatted(signal.property())));
+		}
+	}
+
+	private static void gates(List<Signals> history, DiagnosisSettings settings, List<Finding> findings) {
+		Signals oldest = history.get(0);
+		Signals newest = newest(history);
+		for (GateSnapshot gate : newest.gates()) {
+			GateSnapshot before = oldest.gate(gate.kind(), gate.name());
+			long recent = (history.size() > 1 && before != null) ? gate.rejectedTotal() - before.rejectedTotal()
+					: gate.rejectedTotal();
+			if (recent <= 0) {
+				continue;
+			}
+			Duration held = Sustained.heldFor(history,
+					(previous, current) -> Saturation.rejectedSince(previous, current, gate));
+			Severity severity = Sustained.atLeast(held, settings.saturationWindow()) ? Severity.CRITICAL
+					: Severity.WARNING;
+			Map<String, Object> evidence = new LinkedHashMap<>();
+			String tags = "{gate=" + gate.name() + ",kind=" + gate.kind() + "}";
+			gate.rejected().forEach((reason, count) -> evidence.put(
+					"fluxgate.gate.rejected" + tags.replace("}", ",reason=" + reason + "}"), count));
+			evidence.put("fluxgate.gate.in.flight" + tags, gate.inFlight());
+			evidence.put("fluxgate.gate.limit" + tags, gate.limit());
+			evidence.put("fluxgate.gate.queued" + tags, gate.queued());
+			evidence.put("rejected recently", recent);
+			findings.add(new Finding("gate.rejecting", Category.GATES, severity, gate.kind() + "/" + gate.name(),
+					"%s gate '%s' rejected %d request(s) recently (%s).".formatted(gate.kind(), gate.name(), recent,
+							gate.rejected()),
+					evidence, gateAdvice(gate)));
+		}
+	}
+
+	private static String gateAdvice(GateSnapshot gate) {
+		if (gate.rejected().containsKey("circuit-open")) {
+			return "The circuit is open because calls to '%s' keep failing: fix or wait for the dependency; look at the timeout and pool findings above for the cause."
+				.formatted(gate.name());
+		}
+		return switch (gate.kind()) {
+			case "rate-limit" -> "Clients exceed the rate limit of '%s': raise the gate's limit (fluxgate.*.%s.*) only if the protected resource can take it; otherwise this is the limit working."
+				.formatted(gate.name(), gate.name());
+			case "offload" -> "The offload scheduler '%s' is full: raise its thread or queue cap only if the blocking work is legitimate; better, make that work non-blocking or reduce how much is offloaded."
+				.formatted(gate.name());
+			default -> "Gate '%s' (%s) is at its limit of %d: the protected resource is the bottleneck. Fix earlier findings first; raise the gate's limit only when its resource has headroom, or add replicas."
+				.formatted(gate.name(), gate.kind(), gate.limit());
+		};
+	}
+
+	private static Signals newest(List<Signals> history) {
+		return history.get(history.size() - 1);
+	}
+
+	private static String seconds(List<Signals> history) {
+		return Duration.between(history.get(0).at(), newest(history).at()).toSeconds() + "s";
+	}
+
+}

@@ -1,0 +1,15 @@
+package dev.fluxgate.doctor;
+
+/**
+ * The state of one event loop. Values that no source measures are {@code null}.
+ *
+ * @param name the loop (thread) name
+ * @param lagP99Millis recent 99th percentile of the delay before a probe task ran, in milliseconds
+ * @param lagMaxMillis recent maximum of that delay, in milliseconds
+ * @param pendingTasks tasks queued on the loop
+ * @param stalls stalls counted since start
+ */
+public record EventLoopSignal(String name, Double lagP99Millis, Double lagMaxMillis, Double pendingTasks,
+		Long stalls) {
+
+}

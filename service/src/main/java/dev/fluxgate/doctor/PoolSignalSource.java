@@ -1,0 +1,18 @@
+package dev.fluxgate.doctor;
+
+import java.util.List;
+
+/**
+ * Where connection pool states come from: one source per kind of pool (R2DBC pools read from the pools themselves,
+ * WebClient pools from Reactor Netty's meters).
+ */
+@FunctionalInterface
+public interface PoolSignalSource {
+
+	/**
+	 * Every pool of this kind, now.
+	 * @return the pools
+	 */
+	List<PoolSignal> pools();
+
+}
