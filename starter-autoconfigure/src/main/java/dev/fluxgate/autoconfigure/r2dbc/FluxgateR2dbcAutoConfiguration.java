@@ -2,10 +2,10 @@ package dev.fluxgate.autoconfigure.r2dbc;
 
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
-import io.r2dbc.spi.Wrapped;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -18,6 +18,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
 
 /**
  * A statement timeout for every R2DBC connection and a bounded pending-acquire queue for the pool Boot builds. The
@@ -50,10 +51,6 @@ public final class FluxgateR2dbcAutoConfiguration {
 		return (settings) -> {
 			settings.fluxgateProperty("r2dbc", "fluxgate.r2dbc.statement-timeout", properties.getStatementTimeout());
 			ConnectionFactory connectionFactory = connectionFactories.getIfUnique();
-			while (!(connectionFactory instanceof ConnectionPool) && connectionFactory instanceof Wrapped<?> wrapped
-					&& wrapped.unwrap() instanceof ConnectionFactory inner) {
-				connectionFactory = inner;
-			}
 			if (connectionFactory instanceof ConnectionPool pool) {
 				pool.getMetrics().ifPresent((metrics) -> {
 					settings.value("r2dbc", "pool max size", metrics.getMaxAllocatedSize(), "effective pool");
@@ -78,8 +75,12 @@ public final class FluxgateR2dbcAutoConfiguration {
 		@Bean
 		static PendingAcquireLimitPostProcessor fluxgatePendingAcquireLimitPostProcessor(
 				ObjectProvider<FluxgateR2dbcProperties> fluxgateProperties,
-				ObjectProvider<R2dbcProperties> r2dbcProperties) {
-			return new PendingAcquireLimitPostProcessor(fluxgateProperties, r2dbcProperties);
+				ObjectProvider<R2dbcProperties> r2dbcProperties, ObjectProvider<MeterRegistry> meterRegistry,
+				Environment environment) {
+			boolean timeAcquisitions = environment.getProperty("fluxgate.metrics.r2dbc-acquire.enabled", Boolean.class,
+					true);
+			return new PendingAcquireLimitPostProcessor(fluxgateProperties, r2dbcProperties, meterRegistry,
+					timeAcquisitions);
 		}
 
 		@Bean

@@ -1,5 +1,9 @@
 package dev.fluxgate.autoconfigure.r2dbc;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.ConnectionFactory;
@@ -8,22 +12,23 @@ import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
-import org.springframework.core.Ordered;
 
 /**
  * Bounds the pending-acquire queue of the {@link ConnectionPool} that Boot builds from {@code spring.r2dbc.pool.*}.
  * Boot has no hook for it (it creates the pool privately), so the pool is rebuilt, before anyone has used it, from
  * the same connection factory and the same properties plus the limit. Pools the application builds itself, and
- * pools configured through an {@code r2dbc:pool:} URL, are left alone. Ordered, so that it runs before
- * post-processors that wrap the pool (Fluxgate's acquire timer runs at the lowest precedence).
+ * pools configured through an {@code r2dbc:pool:} URL, are left alone. When acquire metrics are on
+ * ({@code fluxgate.metrics.r2dbc-acquire.enabled}, default true) the rebuilt pool also times every acquisition; the
+ * timers are bound to the meter registry once every singleton exists.
  */
-class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactoryAware, Ordered {
+class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
 
 	private static final String BOOT_R2DBC_PACKAGE = "org.springframework.boot.r2dbc.autoconfigure.";
 
@@ -31,17 +36,21 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 
 	private final ObjectProvider<R2dbcProperties> r2dbcProperties;
 
+	private final ObjectProvider<MeterRegistry> meterRegistry;
+
+	private final boolean timeAcquisitions;
+
+	private final List<AcquireTimer> timers = new CopyOnWriteArrayList<>();
+
 	private ConfigurableListableBeanFactory beanFactory;
 
 	PendingAcquireLimitPostProcessor(ObjectProvider<FluxgateR2dbcProperties> fluxgateProperties,
-			ObjectProvider<R2dbcProperties> r2dbcProperties) {
+			ObjectProvider<R2dbcProperties> r2dbcProperties, ObjectProvider<MeterRegistry> meterRegistry,
+			boolean timeAcquisitions) {
 		this.fluxgateProperties = fluxgateProperties;
 		this.r2dbcProperties = r2dbcProperties;
-	}
-
-	@Override
-	public int getOrder() {
-		return Ordered.LOWEST_PRECEDENCE - 100;
+		this.meterRegistry = meterRegistry;
+		this.timeAcquisitions = timeAcquisitions;
 	}
 
 	@Override
@@ -55,7 +64,7 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 			R2dbcProperties r2dbc = this.r2dbcProperties.getIfAvailable();
 			FluxgateR2dbcProperties fluxgate = this.fluxgateProperties.getIfAvailable();
 			if (r2dbc != null && fluxgate != null) {
-				return rebuild(pool, r2dbc.getPool(), fluxgate.getPool().getMaxPendingAcquire());
+				return rebuild(pool, beanName, r2dbc.getPool(), fluxgate.getPool().getMaxPendingAcquire());
 			}
 		}
 		return bean;
@@ -70,7 +79,8 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 				&& root.getResolvedFactoryMethod().getDeclaringClass().getName().startsWith(BOOT_R2DBC_PACKAGE);
 	}
 
-	private ConnectionPool rebuild(ConnectionPool original, R2dbcProperties.Pool properties, int maxPendingAcquire) {
+	private ConnectionPool rebuild(ConnectionPool original, String beanName, R2dbcProperties.Pool properties,
+			int maxPendingAcquire) {
 		ConnectionFactory connectionFactory = original.unwrap();
 		ConnectionPoolConfiguration.Builder builder = ConnectionPoolConfiguration.builder(connectionFactory);
 		PropertyMapper map = PropertyMapper.get();
@@ -88,7 +98,20 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 		builder.customizer((pool) -> pool.maxPendingAcquire(maxPendingAcquire));
 		// Never used yet, so disposing it releases no connection; subscribe rather than block the caller.
 		original.disposeLater().subscribe();
-		return new ConnectionPool(builder.build());
+		if (!this.timeAcquisitions) {
+			return new ConnectionPool(builder.build());
+		}
+		AcquireTimer timer = new AcquireTimer(beanName);
+		this.timers.add(timer);
+		return new TimedConnectionPool(builder.build(), timer);
+	}
+
+	@Override
+	public void afterSingletonsInstantiated() {
+		MeterRegistry registry = this.meterRegistry.getIfUnique();
+		if (registry != null) {
+			this.timers.forEach((timer) -> timer.bindTo(registry));
+		}
 	}
 
 }

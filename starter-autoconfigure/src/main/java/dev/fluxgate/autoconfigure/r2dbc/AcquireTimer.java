@@ -1,32 +1,27 @@
-package dev.fluxgate.autoconfigure.metrics;
+package dev.fluxgate.autoconfigure.r2dbc;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.r2dbc.spi.Connection;
-import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.ConnectionFactoryMetadata;
 import io.r2dbc.spi.R2dbcTimeoutException;
-import io.r2dbc.spi.Wrapped;
-import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 
 /**
- * Times how long callers wait for a pooled connection, which Boot's gauges cannot show: {@code r2dbc.pool.pending}
- * says how many wait, not for how long. Publishes {@value #METER} (timer; tags {@code name}, {@code outcome} =
- * {@code success}, {@code timeout}, {@code error}, {@code cancelled}). Implements {@link Wrapped}, so Boot's
- * {@code ConnectionPoolMetrics}, and anything else that unwraps, still finds the pool.
+ * Times how long acquiring a pooled connection takes, by outcome: the acquire-wait timer Boot's {@code r2dbc.pool.*}
+ * gauges lack. Publishes {@value #METER} (tags {@code name}, {@code outcome} = {@code success}, {@code timeout},
+ * {@code error}, {@code cancelled}) once bound to a registry; acquisitions before that (schema initialisation, for
+ * example) are not recorded, so the registry is never created early.
  */
-final class AcquireTimingConnectionFactory implements ConnectionFactory, Wrapped<ConnectionFactory> {
+final class AcquireTimer {
 
 	static final String METER = "fluxgate.r2dbc.pool.acquire";
 
 	static final String[] OUTCOMES = { "success", "timeout", "error", "cancelled" };
-
-	private final ConnectionFactory delegate;
 
 	private final String name;
 
@@ -34,15 +29,10 @@ final class AcquireTimingConnectionFactory implements ConnectionFactory, Wrapped
 
 	private volatile MeterRegistry registry;
 
-	AcquireTimingConnectionFactory(ConnectionFactory delegate, String name) {
-		this.delegate = delegate;
+	AcquireTimer(String name) {
 		this.name = name;
 	}
 
-	/**
-	 * Start publishing; acquisitions before this (schema initialisation, for example) are not recorded.
-	 * @param registry the registry
-	 */
 	void bindTo(MeterRegistry registry) {
 		this.registry = registry;
 		for (String outcome : OUTCOMES) {
@@ -50,12 +40,10 @@ final class AcquireTimingConnectionFactory implements ConnectionFactory, Wrapped
 		}
 	}
 
-	@Override
-	public Publisher<? extends Connection> create() {
+	Mono<Connection> time(Mono<Connection> acquisition) {
 		return Mono.defer(() -> {
 			long start = System.nanoTime();
-			return Mono.<Connection>from(this.delegate.create())
-				.doOnSuccess((connection) -> record("success", start))
+			return acquisition.doOnSuccess((connection) -> record("success", start))
 				.doOnError((ex) -> record(isTimeout(ex) ? "timeout" : "error", start))
 				.doOnCancel(() -> record("cancelled", start));
 		});
@@ -69,7 +57,7 @@ final class AcquireTimingConnectionFactory implements ConnectionFactory, Wrapped
 	private void record(String outcome, long start) {
 		Timer timer = timer(outcome);
 		if (timer != null) {
-			timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+			timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
 		}
 	}
 
@@ -83,21 +71,6 @@ final class AcquireTimingConnectionFactory implements ConnectionFactory, Wrapped
 			.tag("name", this.name)
 			.tag("outcome", key)
 			.register(registry));
-	}
-
-	@Override
-	public ConnectionFactoryMetadata getMetadata() {
-		return this.delegate.getMetadata();
-	}
-
-	@Override
-	public ConnectionFactory unwrap() {
-		return this.delegate;
-	}
-
-	@Override
-	public String toString() {
-		return "AcquireTimingConnectionFactory[" + this.delegate + "]";
 	}
 
 }
