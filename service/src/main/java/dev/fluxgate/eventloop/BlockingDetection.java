@@ -86,6 +86,9 @@ public final class BlockingDetection {
 
 	static void onBlockingCall(BlockingMethod method) {
 		BlockingDetectionMode current = mode;
+		if (current == BlockingDetectionMode.OFF || isIdleWorkerWait()) {
+			return;
+		}
 		if (current == BlockingDetectionMode.STRICT) {
 			throw new BlockingOperationError(method);
 		}
@@ -99,6 +102,23 @@ public final class BlockingDetection {
 				reporting.remove();
 			}
 		}
+	}
+
+	/**
+	 * A pool thread waiting for its next task. BlockHound allows these waits, but only for waits that began after it
+	 * was installed: threads already idle when detection is switched on (Reactor's {@code parallel} workers) would be
+	 * reported, and in strict mode killed, on their next wake-up.
+	 */
+	private static boolean isIdleWorkerWait() {
+		for (StackTraceElement frame : Thread.currentThread().getStackTrace()) {
+			String type = frame.getClassName();
+			String method = frame.getMethodName();
+			if ((type.equals("java.util.concurrent.ThreadPoolExecutor") && method.equals("getTask"))
+					|| (type.equals("java.util.concurrent.ForkJoinPool") && method.equals("awaitWork"))) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static void report(BlockingMethod method) {

@@ -43,6 +43,8 @@ public final class EventLoopProbe implements AutoCloseable {
 
 	private ScheduledExecutorService ticker;
 
+	private long lastTickAt;
+
 	/**
 	 * A probe.
 	 * @param settings how to sample
@@ -65,8 +67,9 @@ public final class EventLoopProbe implements AutoCloseable {
 			return;
 		}
 		this.groups.get().forEach((name, group) -> {
+			int index = 0;
 			for (EventExecutor executor : group) {
-				this.loops.add(new ProbedLoop(name, executor));
+				this.loops.add(new ProbedLoop(name, index++, executor));
 			}
 		});
 		this.ticker = Executors.newSingleThreadScheduledExecutor((runnable) -> {
@@ -75,7 +78,8 @@ public final class EventLoopProbe implements AutoCloseable {
 			return thread;
 		});
 		long interval = this.settings.interval().toNanos();
-		this.ticker.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.NANOSECONDS);
+		// The first tick at once: a loop that has run a probe is known by its thread name and its stack.
+		this.ticker.scheduleWithFixedDelay(this::tick, 0, interval, TimeUnit.NANOSECONDS);
 		logger.debug("Probing {} event loops every {}", this.loops.size(), this.settings.interval());
 	}
 
@@ -107,8 +111,13 @@ public final class EventLoopProbe implements AutoCloseable {
 	private void tick() {
 		try {
 			long now = System.nanoTime();
+			// A late tick means the whole JVM paused (GC, safepoint, CPU starvation), not one loop: that time does
+			// not count towards a loop's stall.
+			long paused = (this.lastTickAt != 0)
+					? Math.max(0, now - this.lastTickAt - this.settings.interval().toNanos() * 2) : 0;
+			this.lastTickAt = now;
 			for (ProbedLoop loop : this.loops) {
-				loop.tick(now);
+				loop.tick(now, paused);
 			}
 		}
 		catch (RuntimeException ex) {
@@ -121,6 +130,8 @@ public final class EventLoopProbe implements AutoCloseable {
 
 		private final String group;
 
+		private final int index;
+
 		private final EventExecutor executor;
 
 		private volatile Thread thread;
@@ -128,6 +139,8 @@ public final class EventLoopProbe implements AutoCloseable {
 		private volatile long ranAt;
 
 		private long submittedAt;
+
+		private long stallClockStart;
 
 		private boolean outstanding;
 
@@ -141,8 +154,9 @@ public final class EventLoopProbe implements AutoCloseable {
 
 		private Counter stalls;
 
-		ProbedLoop(String group, EventExecutor executor) {
+		ProbedLoop(String group, int index, EventExecutor executor) {
 			this.group = group;
+			this.index = index;
 			this.executor = executor;
 		}
 
@@ -153,7 +167,8 @@ public final class EventLoopProbe implements AutoCloseable {
 			this.ranAt = System.nanoTime();
 		}
 
-		void tick(long now) {
+		void tick(long now, long paused) {
+			this.stallClockStart += paused;
 			if (this.outstanding) {
 				long ran = this.ranAt;
 				if (ran != 0) {
@@ -165,7 +180,8 @@ public final class EventLoopProbe implements AutoCloseable {
 								TimeUnit.NANOSECONDS.toMillis(ran - this.submittedAt));
 					}
 				}
-				else if (!this.stallReported && now - this.submittedAt >= EventLoopProbe.this.settings.stallThreshold()
+				else if (!this.stallReported && now - this.stallClockStart >= EventLoopProbe.this.settings
+					.stallThreshold()
 					.toNanos()) {
 					this.stallReported = true;
 					stallCounter().increment();
@@ -175,6 +191,7 @@ public final class EventLoopProbe implements AutoCloseable {
 			if (!this.outstanding && !this.executor.isShuttingDown()) {
 				this.ranAt = 0;
 				this.submittedAt = System.nanoTime();
+				this.stallClockStart = this.submittedAt;
 				try {
 					this.executor.execute(this);
 					this.outstanding = true;
@@ -206,7 +223,7 @@ public final class EventLoopProbe implements AutoCloseable {
 
 		private String loopName() {
 			Thread loopThread = this.thread;
-			return (loopThread != null) ? loopThread.getName() : this.group + "-" + this.executor.hashCode();
+			return (loopThread != null) ? loopThread.getName() : this.group + "-" + this.index;
 		}
 
 		private Timer lagTimer() {

@@ -1,10 +1,15 @@
 package dev.fluxgate.offload;
 
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -27,11 +32,24 @@ import org.springframework.core.task.AsyncTaskExecutor;
  * carries a 503 with {@code Retry-After}. It is a {@link Gate} of kind {@code offload}: queue wait, running tasks,
  * queued tasks and rejections are published under {@code fluxgate.gate.*}; completed tasks under
  * {@code fluxgate.offload.completed}.
+ * <p>
+ * Two details make it fit Reactor and WebFlux:
+ * <ul>
+ * <li>It is an {@link java.util.concurrent.ExecutorService}, so {@code Schedulers.fromExecutor} wraps it as a
+ * delegating scheduler, whose rejections reach the subscriber as an error signal (a plain {@code Executor}'s are also
+ * reported to the calling thread's uncaught-exception handler: one stderr line per rejected request). Cancelling a
+ * queued task (a client that went away) takes it out of the queue.</li>
+ * <li>A task submitted from one of its own threads runs at once on that thread. WebFlux hands an imperative
+ * controller method to the executor twice, with {@code subscribeOn} and then {@code publishOn}; run inline, the second
+ * hand-off needs no second queue slot, so a request admitted once is never rejected half-way.</li>
+ * </ul>
  */
-public final class BoundedExecutor implements AsyncTaskExecutor, Gate, AutoCloseable {
+public final class BoundedExecutor extends AbstractExecutorService implements AsyncTaskExecutor, Gate {
 
 	/** The {@code reason} of a rejection: the executor had no free thread and no free queue slot. */
 	public static final String REJECTED_REASON = "offload-full";
+
+	private final ThreadLocal<Boolean> onOwnThread = new ThreadLocal<>();
 
 	private final BoundedExecutorSettings settings;
 
@@ -78,6 +96,9 @@ public final class BoundedExecutor implements AsyncTaskExecutor, Gate, AutoClose
 	}
 
 	private void reject() {
+		if (this.pool.isShutdown()) {
+			throw new RejectedExecutionException("The '" + this.settings.name() + "' offload executor is shut down");
+		}
 		this.stats.rejected(REJECTED_REASON);
 		throw new OffloadRejectedException(new CapacityExceededException(REJECTED_REASON,
 				"The '%s' offload executor is full: %d tasks running and %d queued"
@@ -86,34 +107,40 @@ public final class BoundedExecutor implements AsyncTaskExecutor, Gate, AutoClose
 	}
 
 	/**
-	 * Run a task on a pooled thread.
+	 * Run a task on a pooled thread, or at once when called from one of them.
 	 * @param task the task
 	 * @throws OffloadRejectedException when every thread is busy and the queue is full
 	 */
 	@Override
 	public void execute(Runnable task) {
-		this.pool.execute(new Tracked(task));
+		if (this.onOwnThread.get() != null) {
+			task.run();
+			return;
+		}
+		this.pool.execute((task instanceof TrackedFuture<?>) ? task : new TrackedFuture<>(task, null));
 	}
 
 	/**
-	 * Run a task whose future can be cancelled: a queued task cancelled through the future leaves the queue at
-	 * once, a running one is interrupted.
-	 * @param task the task
-	 * @return its future
-	 * @throws OffloadRejectedException when every thread is busy and the queue is full
+	 * Futures of this executor leave the queue at once when cancelled; a running one is interrupted when asked.
 	 */
 	@Override
+	protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
+		return new TrackedFuture<>(runnable, value);
+	}
+
+	@Override
+	protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
+		return new TrackedFuture<>(callable);
+	}
+
+	@Override
 	public Future<?> submit(Runnable task) {
-		FutureTask<Void> future = new FutureTask<>(new Tracked(task), null) {
-			@Override
-			public boolean cancel(boolean mayInterruptIfRunning) {
-				boolean cancelled = super.cancel(mayInterruptIfRunning);
-				BoundedExecutor.this.pool.remove(this);
-				return cancelled;
-			}
-		};
-		this.pool.execute(future);
-		return future;
+		return super.submit(task);
+	}
+
+	@Override
+	public <T> Future<T> submit(Callable<T> task) {
+		return super.submit(task);
 	}
 
 	@Override
@@ -152,32 +179,72 @@ public final class BoundedExecutor implements AsyncTaskExecutor, Gate, AutoClose
 	/**
 	 * Stop taking work; what is queued still runs.
 	 */
-	@Override
 	public void close() {
 		this.pool.shutdown();
 	}
 
-	private final class Tracked implements Runnable {
+	@Override
+	public void shutdown() {
+		this.pool.shutdown();
+	}
 
-		private final Runnable task;
+	@Override
+	public List<Runnable> shutdownNow() {
+		return this.pool.shutdownNow();
+	}
+
+	@Override
+	public boolean isShutdown() {
+		return this.pool.isShutdown();
+	}
+
+	@Override
+	public boolean isTerminated() {
+		return this.pool.isTerminated();
+	}
+
+	@Override
+	public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+		return this.pool.awaitTermination(timeout, unit);
+	}
+
+	private final class TrackedFuture<T> extends FutureTask<T> {
 
 		private final long enqueuedAt = System.nanoTime();
 
-		Tracked(Runnable task) {
-			this.task = task;
+		TrackedFuture(Runnable runnable, T value) {
+			super(runnable, value);
+		}
+
+		TrackedFuture(Callable<T> callable) {
+			super(callable);
 		}
 
 		@Override
 		public void run() {
+			if (BoundedExecutor.this.onOwnThread.get() != null) {
+				// Handed over by a task of this executor on its own thread: part of work already admitted.
+				super.run();
+				return;
+			}
 			BoundedExecutor.this.stats.admitted(System.nanoTime() - this.enqueuedAt);
 			BoundedExecutor.this.active.incrementAndGet();
+			BoundedExecutor.this.onOwnThread.set(Boolean.TRUE);
 			try {
-				this.task.run();
+				super.run();
 			}
 			finally {
+				BoundedExecutor.this.onOwnThread.remove();
 				BoundedExecutor.this.active.decrementAndGet();
 				BoundedExecutor.this.completed.increment();
 			}
+		}
+
+		@Override
+		public boolean cancel(boolean mayInterruptIfRunning) {
+			boolean cancelled = super.cancel(mayInterruptIfRunning);
+			BoundedExecutor.this.pool.remove(this);
+			return cancelled;
 		}
 
 	}
