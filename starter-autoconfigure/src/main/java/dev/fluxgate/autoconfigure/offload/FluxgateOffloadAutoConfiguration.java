@@ -10,6 +10,7 @@ import dev.fluxgate.offload.Offload;
 import dev.fluxgate.offload.OffloadRejectionWebFilter;
 import dev.fluxgate.offload.OffloadedControllerMethods;
 import dev.fluxgate.offload.SchedulerQueueWaitHook;
+import dev.fluxgate.offload.VirtualThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -21,6 +22,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
 import org.springframework.web.reactive.config.BlockingExecutionConfigurer;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
 
@@ -29,19 +31,19 @@ import org.springframework.web.reactive.config.WebFluxConfigurer;
  * event loop onto the blocking one, and queue-wait metrics for Reactor's shared {@code boundedElastic} scheduler.
  */
 @AutoConfiguration(after = FluxgateAutoConfiguration.class,
-		beforeName = "org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration")
+		afterName = "org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration")
 @ConditionalOnFluxgateEnabled
 @EnableConfigurationProperties(FluxgateOffloadProperties.class)
 public final class FluxgateOffloadAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	Offload fluxgateOffload(FluxgateOffloadProperties properties, GateRegistry gates) {
+	Offload fluxgateOffload(FluxgateOffloadProperties properties, GateRegistry gates, Environment environment) {
 		FluxgateOffloadProperties.Blocking blocking = properties.getBlocking();
 		FluxgateOffloadProperties.Cpu cpu = properties.getCpu();
 		BoundedExecutor blockingExecutor = gates.register(new BoundedExecutor(
 				new BoundedExecutorSettings("blocking", blocking.getThreads(), blocking.getQueueCapacity(),
-						blocking.getKeepAlive(), blocking.getRetryAfter(), blocking.isVirtualThreads()),
+						blocking.getKeepAlive(), blocking.getRetryAfter(), virtualThreads(blocking, environment)),
 				gates.meterRegistry()));
 		BoundedExecutor cpuExecutor = gates.register(new BoundedExecutor(new BoundedExecutorSettings("cpu",
 				cpu.getThreads(), cpu.getQueueCapacity(), blocking.getKeepAlive(), cpu.getRetryAfter(), false),
@@ -49,8 +51,18 @@ public final class FluxgateOffloadAutoConfiguration {
 		return new Offload(blockingExecutor, cpuExecutor);
 	}
 
+	/**
+	 * Virtual threads when asked for, or when the application chose them for Boot
+	 * ({@code spring.threads.virtual.enabled}) on Java 21+: the same choice, with Fluxgate's bounds.
+	 */
+	static boolean virtualThreads(FluxgateOffloadProperties.Blocking blocking, Environment environment) {
+		return blocking.isVirtualThreads() || (VirtualThreads.available()
+				&& environment.getProperty("spring.threads.virtual.enabled", Boolean.class, false));
+	}
+
 	@Bean
-	ConcurrencySettingsContributor fluxgateOffloadSettings(FluxgateOffloadProperties properties) {
+	ConcurrencySettingsContributor fluxgateOffloadSettings(FluxgateOffloadProperties properties,
+			Environment environment) {
 		return (settings) -> {
 			FluxgateOffloadProperties.Blocking blocking = properties.getBlocking();
 			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.threads", blocking.getThreads());
@@ -58,7 +70,7 @@ public final class FluxgateOffloadAutoConfiguration {
 					blocking.getQueueCapacity());
 			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.controllers", blocking.isControllers());
 			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.virtual-threads",
-					blocking.isVirtualThreads());
+					virtualThreads(blocking, environment));
 			settings.fluxgateProperty("offload", "fluxgate.offload.cpu.threads", properties.getCpu().getThreads());
 			settings.fluxgateProperty("offload", "fluxgate.offload.cpu.queue-capacity",
 					properties.getCpu().getQueueCapacity());

@@ -109,7 +109,8 @@ public class FluxgateOffloadProperties implements InitializingBean {
 		/**
 		 * Whether to run each task on a virtual thread (Java 21+) instead of a pooled platform thread. The threads
 		 * and queue-capacity limits still apply: unlimited virtual threads would move the overload to the
-		 * connection pools and the database behind them.
+		 * connection pools and the database behind them. Also on when spring.threads.virtual.enabled=true on Java
+		 * 21+.
 		 */
 		private boolean virtualThreads = false;
 
