@@ -1,7 +1,10 @@
 package dev.fluxgate.autoconfigure.eventloop;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
 import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
@@ -11,6 +14,9 @@ import dev.fluxgate.eventloop.BlockingDetectionMode;
 import dev.fluxgate.eventloop.EventLoopProbe;
 import dev.fluxgate.eventloop.EventLoopProbeSettings;
 import dev.fluxgate.gate.GateRegistry;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.EventLoopGroupProvider;
+import io.lettuce.core.resource.Transports;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.netty.util.concurrent.EventExecutorGroup;
@@ -61,24 +67,83 @@ public final class FluxgateEventLoopAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		EventLoopProbeLifecycle fluxgateEventLoopProbe(FluxgateEventLoopProperties properties, GateRegistry gates,
-				ObjectProvider<ReactorResourceFactory> resourceFactory) {
+				ObjectProvider<EventLoopGroupSource> sources) {
 			MeterRegistry registry = (gates.meterRegistry() != null) ? gates.meterRegistry()
 					: new CompositeMeterRegistry();
 			EventLoopProbeSettings settings = new EventLoopProbeSettings(properties.getInterval(),
 					properties.getStallThreshold(), properties.getStallLogInterval());
+			List<EventLoopGroupSource> all = sources.orderedStream().toList();
 			return new EventLoopProbeLifecycle(new EventLoopProbe(settings, registry, () -> {
 				Map<String, EventExecutorGroup> groups = new LinkedHashMap<>();
-				groups.put("reactor-netty", loopResources(resourceFactory).onServer(LoopResources.DEFAULT_NATIVE));
+				all.forEach((source) -> source.acquire().ifPresent((group) -> groups.put(source.name(), group)));
 				return groups;
-			}));
+			}), all);
 		}
 
 		/**
 		 * The loops Boot's Netty server and WebClient run on: the resource factory's, else Reactor Netty's global ones.
 		 */
-		private static LoopResources loopResources(ObjectProvider<ReactorResourceFactory> resourceFactory) {
-			ReactorResourceFactory factory = resourceFactory.getIfAvailable();
-			return (factory != null) ? factory.getLoopResources() : HttpResources.get();
+		@Bean
+		EventLoopGroupSource fluxgateReactorNettyEventLoops(ObjectProvider<ReactorResourceFactory> resourceFactory) {
+			return new EventLoopGroupSource() {
+				@Override
+				public String name() {
+					return "reactor-netty";
+				}
+
+				@Override
+				public Optional<EventExecutorGroup> acquire() {
+					ReactorResourceFactory factory = resourceFactory.getIfAvailable();
+					LoopResources loops = (factory != null) ? factory.getLoopResources() : HttpResources.get();
+					return Optional.of(loops.onServer(LoopResources.DEFAULT_NATIVE));
+				}
+			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+	@ConditionalOnClass({ ClientResources.class, EventExecutorGroup.class, LoopResources.class })
+	@ConditionalOnBooleanProperty(name = "fluxgate.event-loop.enabled", matchIfMissing = true)
+	static class LettuceEventLoopsConfiguration {
+
+		/**
+		 * Lettuce's I/O loops, when the application has a Lettuce {@code ClientResources} bean. Allocating takes a
+		 * reference to the shared group, released when the probe stops.
+		 */
+		@Bean
+		EventLoopGroupSource fluxgateLettuceEventLoops(ObjectProvider<ClientResources> clientResources) {
+			return new EventLoopGroupSource() {
+
+				private EventLoopGroupProvider provider;
+
+				private EventExecutorGroup group;
+
+				@Override
+				public String name() {
+					return "lettuce";
+				}
+
+				@Override
+				public synchronized Optional<EventExecutorGroup> acquire() {
+					ClientResources resources = clientResources.getIfAvailable();
+					if (resources == null) {
+						return Optional.empty();
+					}
+					this.provider = resources.eventLoopGroupProvider();
+					this.group = this.provider.allocate(Transports.eventLoopGroupClass());
+					return Optional.of(this.group);
+				}
+
+				@Override
+				public synchronized void release() {
+					if (this.group != null) {
+						this.provider.release(this.group, 0, 2, TimeUnit.SECONDS);
+						this.group = null;
+					}
+				}
+			};
 		}
 
 	}
@@ -102,8 +167,11 @@ public final class FluxgateEventLoopAutoConfiguration {
 
 		private final EventLoopProbe probe;
 
-		EventLoopProbeLifecycle(EventLoopProbe probe) {
+		private final List<EventLoopGroupSource> sources;
+
+		EventLoopProbeLifecycle(EventLoopProbe probe, List<EventLoopGroupSource> sources) {
 			this.probe = probe;
+			this.sources = sources;
 		}
 
 		EventLoopProbe probe() {
@@ -118,11 +186,33 @@ public final class FluxgateEventLoopAutoConfiguration {
 		@Override
 		public void stop() {
 			this.probe.close();
+			this.sources.forEach(EventLoopGroupSource::release);
 		}
 
 		@Override
 		public boolean isRunning() {
 			return this.probe.isRunning();
+		}
+
+	}
+
+	/**
+	 * A group of event loops to probe, under a short bounded name (the {@code group} tag).
+	 */
+	interface EventLoopGroupSource {
+
+		String name();
+
+		/**
+		 * The group, taken when the probe starts.
+		 * @return the group, or empty when the application does not have it
+		 */
+		Optional<EventExecutorGroup> acquire();
+
+		/**
+		 * Give back what {@link #acquire()} took, when the probe stops.
+		 */
+		default void release() {
 		}
 
 	}
