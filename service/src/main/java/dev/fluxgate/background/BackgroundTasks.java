@@ -126,6 +126,9 @@ public final class BackgroundTasks implements Gate {
 	 * @throws CapacityExceededException when every running and queued slot is taken, or after shutdown began
 	 */
 	public void afterResponse(ServerWebExchange exchange, Runnable task) {
+		if (this.pool.isShutdown()) {
+			throw rejected(STOPPED_REASON, "Background tasks are no longer accepted: the application is stopping");
+		}
 		if (!this.slots.tryAcquire()) {
 			throw rejected(FULL_REASON, "Too many background tasks: %d running and %d queued"
 				.formatted(this.running.get(), this.pool.getQueue().size()));

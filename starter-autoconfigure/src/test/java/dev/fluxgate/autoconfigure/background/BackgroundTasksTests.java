@@ -140,7 +140,8 @@ class BackgroundTasksTests {
 
 	private void start(String... properties) {
 		this.context = new SpringApplicationBuilder(TestApplication.class).web(WebApplicationType.REACTIVE)
-			.properties("server.port=0", "spring.main.banner-mode=off")
+			.properties("server.port=0", "spring.main.banner-mode=off",
+					"spring.reactor.netty.shutdown-quiet-period=0s")
 			.properties(properties)
 			.run();
 	}

@@ -72,7 +72,8 @@ class BlockingDetectionTests {
 
 	private void start(String mode) {
 		this.context = new SpringApplicationBuilder(TestApplication.class).web(WebApplicationType.REACTIVE)
-			.properties("server.port=0", "spring.main.banner-mode=off", "fluxgate.blocking-detection.mode=" + mode)
+			.properties("server.port=0", "spring.main.banner-mode=off",
+					"spring.reactor.netty.shutdown-quiet-period=0s", "fluxgate.blocking-detection.mode=" + mode)
 			.run();
 	}
 

@@ -139,7 +139,8 @@ class EventLoopProbeTests {
 
 	private void start(String... properties) {
 		this.context = new SpringApplicationBuilder(TestApplication.class).web(WebApplicationType.REACTIVE)
-			.properties("server.port=0", "spring.main.banner-mode=off", "fluxgate.event-loop.interval=50ms")
+			.properties("server.port=0", "spring.main.banner-mode=off",
+					"spring.reactor.netty.shutdown-quiet-period=0s", "fluxgate.event-loop.interval=50ms")
 			.properties(properties)
 			.run();
 		this.log = new LogCapture(EventLoopProbe.class);

@@ -131,7 +131,8 @@ class OffloadControllerTests {
 	}
 
 	private void start(String... properties) {
-		List<String> all = new ArrayList<>(List.of("server.port=0", "spring.main.banner-mode=off"));
+		List<String> all = new ArrayList<>(List.of("server.port=0", "spring.main.banner-mode=off",
+					"spring.reactor.netty.shutdown-quiet-period=0s"));
 		all.addAll(List.of(properties));
 		this.context = new SpringApplicationBuilder(TestApplication.class).web(WebApplicationType.REACTIVE)
 			.properties(all.toArray(String[]::new))
