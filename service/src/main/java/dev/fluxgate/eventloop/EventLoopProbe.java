@@ -146,6 +146,8 @@ public final class EventLoopProbe implements AutoCloseable {
 
 		private boolean stallReported;
 
+		private boolean stallWarned;
+
 		private long lastWarnAt;
 
 		private boolean warnedBefore;
@@ -174,8 +176,9 @@ public final class EventLoopProbe implements AutoCloseable {
 				if (ran != 0) {
 					this.outstanding = false;
 					lagTimer().record(ran - this.submittedAt, TimeUnit.NANOSECONDS);
-					if (this.stallReported) {
-						this.stallReported = false;
+					this.stallReported = false;
+					if (this.stallWarned) {
+						this.stallWarned = false;
 						logger.info("Event loop {} ({}) ran again after a stall of {} ms", loopName(), this.group,
 								TimeUnit.NANOSECONDS.toMillis(ran - this.submittedAt));
 					}
@@ -209,6 +212,7 @@ public final class EventLoopProbe implements AutoCloseable {
 			}
 			this.warnedBefore = true;
 			this.lastWarnAt = now;
+			this.stallWarned = true;
 			Thread loopThread = this.thread;
 			long stalledMs = TimeUnit.NANOSECONDS.toMillis(now - this.submittedAt);
 			if (loopThread == null) {

@@ -84,7 +84,8 @@ public class FluxgateOffloadProperties implements InitializingBean {
 		private int queueCapacity = 100;
 
 		/**
-		 * How long an idle thread is kept.
+		 * How long an idle thread is kept (also for the CPU executor). After a burst, threads beyond the steady
+		 * load go away instead of holding their stacks and thread-locals.
 		 */
 		private Duration keepAlive = Duration.ofSeconds(60);
 
