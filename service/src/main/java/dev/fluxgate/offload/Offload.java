@@ -5,6 +5,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
+import dev.fluxgate.deadline.Deadline;
+import dev.fluxgate.overload.DeadlineExceededException;
 import reactor.core.publisher.Mono;
 
 /**
@@ -19,7 +21,8 @@ import reactor.core.publisher.Mono;
  * for computation, so it cannot oversubscribe them. When the executor is full the Mono fails at once with a
  * {@link dev.fluxgate.overload.CapacityExceededException} (503 + {@code Retry-After}) instead of queueing without
  * bound. Cancelling the subscription removes queued work from the queue and interrupts running work; its result, if
- * any, is discarded.
+ * any, is discarded. A request {@link Deadline} in the Reactor context bounds the wait and the run (504 when it
+ * expires).
  */
 public final class Offload implements AutoCloseable {
 
@@ -106,13 +109,27 @@ public final class Offload implements AutoCloseable {
 	}
 
 	/**
-	 * Run a call on an executor as a Mono that honours cancellation.
+	 * Run a call on an executor as a Mono that honours cancellation and the request {@link Deadline} in the Reactor
+	 * context: an expired deadline fails at once, and the call is cancelled (interrupted, or taken out of the queue)
+	 * when the deadline expires, with a {@link DeadlineExceededException} (504).
 	 * @param executor the executor
 	 * @param call the call
 	 * @param <T> the result type
 	 * @return a Mono of the result
 	 */
 	public static <T> Mono<T> on(BoundedExecutor executor, Callable<? extends T> call) {
+		return Mono.deferContextual((context) -> {
+			Mono<T> offloaded = submit(executor, call);
+			return Deadline.current(context).map((deadline) -> deadline.isExpired()
+					? Mono.<T>error(new DeadlineExceededException(
+							"The request deadline expired before the offloaded call could start"))
+					: offloaded.timeout(deadline.remaining(), Mono.error(() -> new DeadlineExceededException(
+							"The request deadline expired while the offloaded call waited or ran"))))
+				.orElse(offloaded);
+		});
+	}
+
+	private static <T> Mono<T> submit(BoundedExecutor executor, Callable<? extends T> call) {
 		return Mono.create((sink) -> {
 			AtomicBoolean cancelled = new AtomicBoolean();
 			Future<?> future;

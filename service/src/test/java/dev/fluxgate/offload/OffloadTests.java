@@ -5,9 +5,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.fluxgate.deadline.Deadline;
 import dev.fluxgate.eventloop.StrictBlockingDetection;
 import dev.fluxgate.gate.GateSnapshot;
 import dev.fluxgate.overload.CapacityExceededException;
+import dev.fluxgate.overload.DeadlineExceededException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -140,6 +142,34 @@ class OffloadTests {
 		assertThat(admitted.await(5, TimeUnit.SECONDS)).isTrue();
 		assertThat(queuedRan).isFalse();
 		running.dispose();
+	}
+
+	@Test
+	void theRequestDeadlineCancelsTheCallAndAnswers504() throws Exception {
+		CountDownLatch interrupted = new CountDownLatch(1);
+		long start = System.nanoTime();
+		StepVerifier.create(this.offload.blocking(() -> {
+			try {
+				Thread.sleep(30_000);
+			}
+			catch (InterruptedException ex) {
+				interrupted.countDown();
+				throw ex;
+			}
+			return "never";
+		}).contextWrite((context) -> Deadline.after(Duration.ofMillis(200)).putIn(context)))
+			.expectError(DeadlineExceededException.class)
+			.verify(Duration.ofSeconds(10));
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+		assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue();
+		awaitInFlight(0);
+
+		Deadline expired = Deadline.after(Duration.ofNanos(1));
+		Thread.sleep(1);
+		StepVerifier.create(this.offload.blocking(() -> "late").contextWrite(expired::putIn))
+			.expectError(DeadlineExceededException.class)
+			.verify(Duration.ofSeconds(5));
+		assertThat(this.blocking.snapshot().admitted()).isEqualTo(1);
 	}
 
 	private void awaitInFlight(int expected) throws InterruptedException {
