@@ -1,9 +1,11 @@
 package dev.fluxgate.autoconfigure.offload;
 
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,6 +121,30 @@ class OffloadControllerTests {
 		}
 		assertThat(get("/held").statusCode()).isEqualTo(200);
 		assertThat(get("/sleep").statusCode()).isEqualTo(200);
+	}
+
+	@Test
+	void aClientThatGoesAwayWhileQueuedGivesItsQueueSlotBack() throws Exception {
+		release = new CountDownLatch(1);
+		start("fluxgate.offload.blocking.threads=1", "fluxgate.offload.blocking.queue-capacity=1");
+		CompletableFuture<HttpResponse<String>> running = this.client.sendAsync(request("/held"),
+				HttpResponse.BodyHandlers.ofString());
+		awaitGate((gate) -> gate.inFlight() == 1);
+		String port = this.context.getEnvironment().getProperty("local.server.port");
+		try (Socket impatient = new Socket("127.0.0.1", Integer.parseInt(port))) {
+			impatient.getOutputStream()
+				.write("GET /held HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+			impatient.getOutputStream().flush();
+			awaitGate((gate) -> gate.queued() == 1);
+		}
+		awaitGate((gate) -> gate.queued() == 0 && gate.inFlight() == 1);
+		// The freed slot admits the next request instead of a 503.
+		CompletableFuture<HttpResponse<String>> next = this.client.sendAsync(request("/held"),
+				HttpResponse.BodyHandlers.ofString());
+		awaitGate((gate) -> gate.queued() == 1);
+		release.countDown();
+		assertThat(running.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+		assertThat(next.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
 	}
 
 	@Test
