@@ -31,6 +31,8 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -154,6 +156,11 @@ class OffloadControllerTests {
 		assertThat(get("/annotated").body()).startsWith("reactor-http-");
 		assertThat(get("/excluded").body()).startsWith("reactor-http-");
 		assertThat(get("/reactive").body()).startsWith("reactor-http-");
+		HttpResponse<String> echoed = this.client.send(HttpRequest.newBuilder(request("/echo").uri())
+			.POST(HttpRequest.BodyPublishers.ofString("payload"))
+			.header("Content-Type", "text/plain")
+			.build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(echoed.body()).startsWith("fluxgate-blocking-").endsWith(":payload");
 	}
 
 	private void start(String... properties) {
@@ -265,6 +272,11 @@ class OffloadControllerTests {
 		@GetMapping("/excluded")
 		String excluded() {
 			return Thread.currentThread().getName();
+		}
+
+		@PostMapping("/echo")
+		String echo(@RequestBody String body) {
+			return Thread.currentThread().getName() + ":" + body;
 		}
 
 		@GetMapping("/reactive")
