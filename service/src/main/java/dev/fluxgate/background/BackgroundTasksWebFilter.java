@@ -1,0 +1,32 @@
+package dev.fluxgate.background;
+
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+/**
+ * Starts the tasks registered with {@link BackgroundTasks#afterResponse} once the exchange is complete, whatever its
+ * outcome (the tasks' slots were taken when they were registered, so they run or are reported, never lost).
+ */
+public final class BackgroundTasksWebFilter implements WebFilter, Ordered {
+
+	private final BackgroundTasks tasks;
+
+	public BackgroundTasksWebFilter(BackgroundTasks tasks) {
+		this.tasks = tasks;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		return chain.filter(exchange).doFinally((signal) -> this.tasks.runAfterResponse(exchange));
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.HIGHEST_PRECEDENCE + 10;
+	}
+
+}

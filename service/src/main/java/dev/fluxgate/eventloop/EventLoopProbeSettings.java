@@ -1,0 +1,20 @@
+package dev.fluxgate.eventloop;
+
+import java.time.Duration;
+
+/**
+ * How the {@link EventLoopProbe} samples.
+ *
+ * @param interval how often a probe task is sent to each loop
+ * @param stallThreshold how long a loop may leave its probe task unrun before it counts as stalled
+ * @param stallLogInterval the least time between two stall warnings for the same loop
+ */
+public record EventLoopProbeSettings(Duration interval, Duration stallThreshold, Duration stallLogInterval) {
+
+	public EventLoopProbeSettings {
+		if (interval.isZero() || interval.isNegative() || stallThreshold.isZero() || stallThreshold.isNegative()) {
+			throw new IllegalArgumentException("interval and stallThreshold must be positive");
+		}
+	}
+
+}

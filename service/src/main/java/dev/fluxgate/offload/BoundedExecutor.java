@@ -1,0 +1,252 @@
+package dev.fluxgate.offload;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.RunnableFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.fluxgate.gate.Gate;
+import dev.fluxgate.gate.GateSnapshot;
+import dev.fluxgate.gate.GateStats;
+import dev.fluxgate.overload.CapacityExceededException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+
+import org.springframework.core.task.AsyncTaskExecutor;
+
+/**
+ * An executor with bounded threads and a bounded queue that says no instead of letting latency grow: when every
+ * thread is busy and the queue is full, {@link #execute(Runnable)} throws an {@link OffloadRejectedException} that
+ * carries a 503 with {@code Retry-After}. It is a {@link Gate} of kind {@code offload}: queue wait, running tasks,
+ * queued tasks and rejections are published under {@code fluxgate.gate.*}; completed tasks under
+ * {@code fluxgate.offload.completed}.
+ * <p>
+ * Two details make it fit Reactor and WebFlux:
+ * <ul>
+ * <li>It is an {@link java.util.concurrent.ExecutorService}, so {@code Schedulers.fromExecutor} wraps it as a
+ * delegating scheduler, whose rejections reach the subscriber as an error signal (a plain {@code Executor}'s are also
+ * reported to the calling thread's uncaught-exception handler: one stderr line per rejected request). Cancelling a
+ * queued task (a client that went away) takes it out of the queue.</li>
+ * <li>A task submitted from one of its own threads runs at once on that thread. WebFlux hands an imperative
+ * controller method to the executor twice, with {@code subscribeOn} and then {@code publishOn}; run inline, the second
+ * hand-off needs no second queue slot, so a request admitted once is never rejected half-way.</li>
+ * </ul>
+ */
+public final class BoundedExecutor extends AbstractExecutorService implements AsyncTaskExecutor, Gate {
+
+	/** The {@code reason} of a rejection: the executor had no free thread and no free queue slot. */
+	public static final String REJECTED_REASON = "offload-full";
+
+	private final ThreadLocal<Boolean> onOwnThread = new ThreadLocal<>();
+
+	private final BoundedExecutorSettings settings;
+
+	private final ThreadPoolExecutor pool;
+
+	private final GateStats stats;
+
+	private final AtomicInteger active = new AtomicInteger();
+
+	private final Counter completed;
+
+	/**
+	 * An executor.
+	 * @param settings its bounds
+	 * @param registry where to publish meters; {@code null} for none
+	 */
+	public BoundedExecutor(BoundedExecutorSettings settings, MeterRegistry registry) {
+		this.settings = settings;
+		MeterRegistry meters = (registry != null) ? registry : new CompositeMeterRegistry();
+		this.stats = new GateStats(settings.name(), kind(), meters);
+		this.completed = Counter.builder("fluxgate.offload.completed")
+			.description("Tasks an offload executor finished, successfully or not")
+			.tag("gate", settings.name())
+			.register(meters);
+		BlockingQueue<Runnable> queue = (settings.queueCapacity() > 0)
+				? new ArrayBlockingQueue<>(settings.queueCapacity()) : new SynchronousQueue<>();
+		this.pool = new ThreadPoolExecutor(settings.threads(), settings.threads(),
+				settings.keepAlive().toNanos(), TimeUnit.NANOSECONDS, queue, threadFactory(settings),
+				(task, executor) -> reject());
+		this.pool.allowCoreThreadTimeOut(true);
+	}
+
+	private static ThreadFactory threadFactory(BoundedExecutorSettings settings) {
+		String prefix = "fluxgate-" + settings.name() + "-";
+		if (settings.virtualThreads()) {
+			return VirtualThreads.factory(prefix);
+		}
+		AtomicInteger count = new AtomicInteger();
+		return (runnable) -> {
+			Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		};
+	}
+
+	private void reject() {
+		if (this.pool.isShutdown()) {
+			throw new RejectedExecutionException("The '" + this.settings.name() + "' offload executor is shut down");
+		}
+		this.stats.rejected(REJECTED_REASON);
+		throw new OffloadRejectedException(new CapacityExceededException(REJECTED_REASON,
+				"The '%s' offload executor is full: %d tasks running and %d queued"
+					.formatted(this.settings.name(), this.active.get(), this.pool.getQueue().size()),
+				this.settings.retryAfter()));
+	}
+
+	/**
+	 * Run a task on a pooled thread, or at once when called from one of them.
+	 * @param task the task
+	 * @throws OffloadRejectedException when every thread is busy and the queue is full
+	 */
+	@Override
+	public void execute(Runnable task) {
+		if (this.onOwnThread.get() != null) {
+			task.run();
+			return;
+		}
+		this.pool.execute((task instanceof TrackedFuture<?>) ? task : new TrackedFuture<>(task, null));
+	}
+
+	/**
+	 * Futures of this executor leave the queue at once when cancelled; a running one is interrupted when asked.
+	 */
+	@Override
+	protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
+		return new TrackedFuture<>(runnable, value);
+	}
+
+	@Override
+	protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
+		return new TrackedFuture<>(callable);
+	}
+
+	@Override
+	public Future<?> submit(Runnable task) {
+		return super.submit(task);
+	}
+
+	@Override
+	public <T> Future<T> submit(Callable<T> task) {
+		return super.submit(task);
+	}
+
+	@Override
+	public String name() {
+		return this.settings.name();
+	}
+
+	@Override
+	public String kind() {
+		return "offload";
+	}
+
+	@Override
+	public GateSnapshot snapshot() {
+		Map<String, Long> rejected = this.stats.rejectedCounts();
+		return new GateSnapshot(name(), kind(), this.settings.threads(), this.active.get(),
+				this.pool.getQueue().size(), this.stats.admittedCount(), rejected);
+	}
+
+	/**
+	 * The bounds this executor was built with.
+	 * @return the settings
+	 */
+	public BoundedExecutorSettings settings() {
+		return this.settings;
+	}
+
+	/**
+	 * Tasks that ran to an end, successfully or not.
+	 * @return the count
+	 */
+	public long completedCount() {
+		return (long) this.completed.count();
+	}
+
+	/**
+	 * Stop taking work; what is queued still runs.
+	 */
+	public void close() {
+		this.pool.shutdown();
+	}
+
+	@Override
+	public void shutdown() {
+		this.pool.shutdown();
+	}
+
+	@Override
+	public List<Runnable> shutdownNow() {
+		return this.pool.shutdownNow();
+	}
+
+	@Override
+	public boolean isShutdown() {
+		return this.pool.isShutdown();
+	}
+
+	@Override
+	public boolean isTerminated() {
+		return this.pool.isTerminated();
+	}
+
+	@Override
+	public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+		return this.pool.awaitTermination(timeout, unit);
+	}
+
+	private final class TrackedFuture<T> extends FutureTask<T> {
+
+		private final long enqueuedAt = System.nanoTime();
+
+		TrackedFuture(Runnable runnable, T value) {
+			super(runnable, value);
+		}
+
+		TrackedFuture(Callable<T> callable) {
+			super(callable);
+		}
+
+		@Override
+		public void run() {
+			if (BoundedExecutor.this.onOwnThread.get() != null) {
+				// Handed over by a task of this executor on its own thread: part of work already admitted.
+				super.run();
+				return;
+			}
+			BoundedExecutor.this.stats.admitted(System.nanoTime() - this.enqueuedAt);
+			BoundedExecutor.this.active.incrementAndGet();
+			BoundedExecutor.this.onOwnThread.set(Boolean.TRUE);
+			try {
+				super.run();
+			}
+			finally {
+				BoundedExecutor.this.onOwnThread.remove();
+				BoundedExecutor.this.active.decrementAndGet();
+				BoundedExecutor.this.completed.increment();
+			}
+		}
+
+		@Override
+		public boolean cancel(boolean mayInterruptIfRunning) {
+			boolean cancelled = super.cancel(mayInterruptIfRunning);
+			BoundedExecutor.this.pool.remove(this);
+			return cancelled;
+		}
+
+	}
+
+}

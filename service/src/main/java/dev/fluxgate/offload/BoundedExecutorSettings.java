@@ -1,0 +1,28 @@
+package dev.fluxgate.offload;
+
+import java.time.Duration;
+
+/**
+ * How a {@link BoundedExecutor} is bounded.
+ *
+ * @param name the gate name, also the thread name prefix ({@code fluxgate-<name>-N})
+ * @param threads the most tasks running at once
+ * @param queueCapacity the most tasks waiting for a thread; beyond it work is rejected
+ * @param keepAlive how long an idle thread lives
+ * @param retryAfter the {@code Retry-After} a rejected request is given
+ * @param virtualThreads run each task on a virtual thread (Java 21+) instead of a pooled platform thread; the
+ * concurrency and queue limits apply all the same
+ */
+public record BoundedExecutorSettings(String name, int threads, int queueCapacity, Duration keepAlive,
+		Duration retryAfter, boolean virtualThreads) {
+
+	public BoundedExecutorSettings {
+		if (threads < 1) {
+			throw new IllegalArgumentException("threads must be at least 1, was " + threads);
+		}
+		if (queueCapacity < 0) {
+			throw new IllegalArgumentException("queueCapacity must not be negative, was " + queueCapacity);
+		}
+	}
+
+}

@@ -1,0 +1,134 @@
+package dev.fluxgate.autoconfigure.offload;
+
+import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
+import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
+import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
+import dev.fluxgate.gate.GateRegistry;
+import dev.fluxgate.offload.BoundedExecutor;
+import dev.fluxgate.offload.BoundedExecutorSettings;
+import dev.fluxgate.offload.Offload;
+import dev.fluxgate.offload.OffloadRejectionWebFilter;
+import dev.fluxgate.offload.OffloadedControllerMethods;
+import dev.fluxgate.offload.SchedulerQueueWaitHook;
+import dev.fluxgate.offload.VirtualThreads;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+import org.springframework.web.reactive.config.BlockingExecutionConfigurer;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
+
+/**
+ * Bounded executors for blocking and CPU-heavy work ({@link Offload}), imperative controller methods moved off the
+ * event loop onto the blocking one, and queue-wait metrics for Reactor's shared {@code boundedElastic} scheduler.
+ */
+@AutoConfiguration(after = FluxgateAutoConfiguration.class,
+		afterName = "org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration")
+@ConditionalOnFluxgateEnabled
+@EnableConfigurationProperties(FluxgateOffloadProperties.class)
+public final class FluxgateOffloadAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	Offload fluxgateOffload(FluxgateOffloadProperties properties, GateRegistry gates, Environment environment) {
+		FluxgateOffloadProperties.Blocking blocking = properties.getBlocking();
+		FluxgateOffloadProperties.Cpu cpu = properties.getCpu();
+		BoundedExecutor blockingExecutor = gates.register(new BoundedExecutor(
+				new BoundedExecutorSettings("blocking", blocking.getThreads(), blocking.getQueueCapacity(),
+						blocking.getKeepAlive(), blocking.getRetryAfter(), virtualThreads(blocking, environment)),
+				gates.meterRegistry()));
+		BoundedExecutor cpuExecutor = gates.register(new BoundedExecutor(new BoundedExecutorSettings("cpu",
+				cpu.getThreads(), cpu.getQueueCapacity(), blocking.getKeepAlive(), cpu.getRetryAfter(), false),
+				gates.meterRegistry()));
+		return new Offload(blockingExecutor, cpuExecutor);
+	}
+
+	/**
+	 * Virtual threads when asked for, or when the application chose them for Boot
+	 * ({@code spring.threads.virtual.enabled}) on Java 21+: the same choice, with Fluxgate's bounds.
+	 */
+	static boolean virtualThreads(FluxgateOffloadProperties.Blocking blocking, Environment environment) {
+		return blocking.isVirtualThreads() || (VirtualThreads.available()
+				&& environment.getProperty("spring.threads.virtual.enabled", Boolean.class, false));
+	}
+
+	@Bean
+	ConcurrencySettingsContributor fluxgateOffloadSettings(FluxgateOffloadProperties properties,
+			Environment environment) {
+		return (settings) -> {
+			FluxgateOffloadProperties.Blocking blocking = properties.getBlocking();
+			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.threads", blocking.getThreads());
+			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.queue-capacity",
+					blocking.getQueueCapacity());
+			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.controllers", blocking.isControllers());
+			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.virtual-threads",
+					virtualThreads(blocking, environment));
+			settings.fluxgateProperty("offload", "fluxgate.offload.cpu.threads", properties.getCpu().getThreads());
+			settings.fluxgateProperty("offload", "fluxgate.offload.cpu.queue-capacity",
+					properties.getCpu().getQueueCapacity());
+			settings.value("offload", "reactor boundedElastic", "10 x cores threads, 100000 queued per thread",
+					"Reactor default (measured by fluxgate.scheduler.queue.wait)");
+		};
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	@ConditionalOnBooleanProperty(name = "fluxgate.offload.bounded-elastic-metrics", matchIfMissing = true)
+	static class BoundedElasticMetricsConfiguration {
+
+		@Bean(destroyMethod = "close")
+		@ConditionalOnMissingBean
+		SchedulerQueueWaitHook fluxgateSchedulerQueueWaitHook(GateRegistry gates) {
+			return new SchedulerQueueWaitHook(gates.meterRegistry()).install();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+	@ConditionalOnClass(WebFluxConfigurer.class)
+	@ConditionalOnBooleanProperty(name = "fluxgate.offload.blocking.controllers", matchIfMissing = true)
+	static class ControllerOffloadConfiguration {
+
+		/**
+		 * Runs after Boot's own configurer (which sets an unbounded virtual-thread executor when
+		 * {@code spring.threads.virtual.enabled=true}) so the bounded executor is the one in force.
+		 */
+		@Bean
+		WebFluxConfigurer fluxgateBlockingExecutionConfigurer(Offload offload, FluxgateOffloadProperties properties) {
+			return new BlockingExecutionWebFluxConfigurer(offload.blockingExecutor(),
+					new OffloadedControllerMethods(properties.getBlocking().getExclude()));
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		OffloadRejectionWebFilter fluxgateOffloadRejectionWebFilter() {
+			return new OffloadRejectionWebFilter();
+		}
+
+	}
+
+	private record BlockingExecutionWebFluxConfigurer(BoundedExecutor executor,
+			OffloadedControllerMethods predicate) implements WebFluxConfigurer, Ordered {
+
+		@Override
+		public void configureBlockingExecution(BlockingExecutionConfigurer configurer) {
+			configurer.setExecutor(this.executor).setControllerMethodPredicate(this.predicate);
+		}
+
+		@Override
+		public int getOrder() {
+			return Ordered.LOWEST_PRECEDENCE;
+		}
+
+	}
+
+}

@@ -1,0 +1,134 @@
+package dev.fluxgate.autoconfigure.offload;
+
+import java.time.Duration;
+
+import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
+import dev.fluxgate.autoconfigure.background.FluxgateBackgroundAutoConfiguration;
+import dev.fluxgate.autoconfigure.eventloop.FluxgateEventLoopAutoConfiguration;
+import dev.fluxgate.autoconfigure.validation.InvalidPropertyException;
+import dev.fluxgate.background.BackgroundTasks;
+import dev.fluxgate.background.BackgroundTasksWebFilter;
+import dev.fluxgate.gate.GateRegistry;
+import dev.fluxgate.offload.BoundedExecutor;
+import dev.fluxgate.offload.BoundedExecutorSettings;
+import dev.fluxgate.offload.Offload;
+import dev.fluxgate.offload.OffloadRejectionWebFilter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class FluxgateOffloadAutoConfigurationTests {
+
+	private final ReactiveWebApplicationContextRunner runner = new ReactiveWebApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(FluxgateAutoConfiguration.class,
+				FluxgateOffloadAutoConfiguration.class, FluxgateEventLoopAutoConfiguration.class,
+				FluxgateBackgroundAutoConfiguration.class))
+		.withBean(ServerCodecConfigurer.class, ServerCodecConfigurer::create);
+
+	@Test
+	void registersOffloadExecutorsAndBackgroundTasksAsGates() {
+		this.runner.withPropertyValues("fluxgate.offload.blocking.threads=7", "fluxgate.offload.cpu.queue-capacity=3")
+			.run((context) -> {
+				Offload offload = context.getBean(Offload.class);
+				assertThat(offload.blockingExecutor().settings().threads()).isEqualTo(7);
+				assertThat(offload.cpuExecutor().settings().queueCapacity()).isEqualTo(3);
+				assertThat(offload.cpuExecutor().settings().threads())
+					.isEqualTo(Runtime.getRuntime().availableProcessors());
+				assertThat(context.getBean(GateRegistry.class).snapshots())
+					.extracting((gate) -> gate.kind() + "/" + gate.name())
+					.contains("offload/blocking", "offload/cpu", "background/background");
+				assertThat(context).hasSingleBean(OffloadRejectionWebFilter.class)
+					.hasSingleBean(BackgroundTasksWebFilter.class)
+					.hasSingleBean(BackgroundTasks.class)
+					.hasSingleBean(WebFluxConfigurer.class);
+			});
+	}
+
+	@Test
+	void controllerOffloadingCanBeSwitchedOff() {
+		this.runner.withPropertyValues("fluxgate.offload.blocking.controllers=false").run((context) -> {
+			assertThat(context).hasSingleBean(Offload.class);
+			assertThat(context).doesNotHaveBean(WebFluxConfigurer.class)
+				.doesNotHaveBean(OffloadRejectionWebFilter.class);
+		});
+	}
+
+	@Test
+	void backsOffWhenFluxgateIsDisabled() {
+		this.runner.withPropertyValues("fluxgate.enabled=false").run((context) -> assertThat(context)
+			.doesNotHaveBean(Offload.class)
+			.doesNotHaveBean(BackgroundTasks.class)
+			.doesNotHaveBean(WebFluxConfigurer.class));
+	}
+
+	@Test
+	void userOffloadBeanWins() {
+		this.runner.withUserConfiguration(UserOffload.class).run((context) -> {
+			assertThat(context).hasSingleBean(Offload.class);
+			assertThat(context.getBean(Offload.class).blockingExecutor().settings().threads()).isEqualTo(3);
+		});
+	}
+
+	@Test
+	void invalidPropertiesFailStartupNamingTheProperty() {
+		this.runner.withPropertyValues("fluxgate.offload.blocking.queue-capacity=-1").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidPropertyException.class)
+				.hasMessageContaining("fluxgate.offload.blocking.queue-capacity")
+				.hasMessageContaining("-1")
+				.hasMessageContaining("between 0 and 1000000");
+		});
+		this.runner.withPropertyValues("fluxgate.event-loop.stall-threshold=0s")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("fluxgate.event-loop.stall-threshold"));
+		this.runner.withPropertyValues("fluxgate.background.concurrency=0")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("fluxgate.background.concurrency"));
+	}
+
+	@Test
+	@EnabledForJreRange(max = JRE.JAVA_20)
+	void virtualThreadsBeforeJava21FailStartupWithTheReason() {
+		this.runner.withPropertyValues("fluxgate.offload.blocking.virtual-threads=true")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("fluxgate.offload.blocking.virtual-threads")
+				.hasMessageContaining("Java 21"));
+	}
+
+	@Test
+	@EnabledForJreRange(min = JRE.JAVA_21)
+	void virtualThreadsOnJava21RunControllerWorkOnBoundedVirtualThreads() {
+		this.runner.withPropertyValues("fluxgate.offload.blocking.virtual-threads=true",
+				"fluxgate.offload.blocking.threads=2")
+			.run((context) -> {
+				Offload offload = context.getBean(Offload.class);
+				Thread thread = offload.blocking(Thread::currentThread).block(Duration.ofSeconds(5));
+				assertThat(thread.getName()).startsWith("fluxgate-blocking-");
+				assertThat((Boolean) Thread.class.getMethod("isVirtual").invoke(thread)).isTrue();
+				assertThat(offload.blockingExecutor().snapshot().limit()).isEqualTo(2);
+			});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserOffload {
+
+		@Bean
+		Offload userOffload() {
+			BoundedExecutorSettings settings = new BoundedExecutorSettings("blocking", 3, 3, Duration.ofSeconds(1),
+					Duration.ofSeconds(1), false);
+			return new Offload(new BoundedExecutor(settings, null), new BoundedExecutor(settings, null));
+		}
+
+	}
+
+}
