@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Where detections of blocking calls on non-blocking threads come from (a BlockHound callback in warn mode, for
- * example). {@link MeterSignals} reads them from the {@code fluxgate.blocking.detected} counter.
+ * example). {@link MeterSignals} reads them from the {@code fluxgate.blocking.calls} counter.
  */
 @FunctionalInterface
 public interface BlockingSignalSource {

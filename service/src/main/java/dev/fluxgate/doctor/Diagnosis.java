@@ -51,7 +51,7 @@ public final class Diagnosis {
 				continue;
 			}
 			Map<String, Object> evidence = new LinkedHashMap<>();
-			evidence.put("fluxgate.blocking.detected{frame=" + signal.frame() + "}", signal.count());
+			evidence.put("fluxgate.blocking.calls{method=" + signal.frame() + "}", signal.count());
 			if (history.size() > 1) {
 				evidence.put("detections in the last " + seconds(history), recent);
 			}

@@ -33,7 +33,7 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
  * <li>{@code fluxgate.eventloop.stall.duration} (gauge in seconds, tag {@code loop}): how long the loop has been
  * unresponsive now; 0 while it runs</li>
  * <li>{@code reactor.netty.eventloop.pending.tasks} (gauge, tag {@code name})</li>
- * <li>{@code fluxgate.blocking.detected} (counter, tag {@code frame})</li>
+ * <li>{@code fluxgate.blocking.calls} (counter, tag {@code method}: the blocking call BlockHound caught)</li>
  * <li>{@code reactor.netty.connection.provider.*} (gauges, tags {@code name}, {@code remote.address})</li>
  * <li>{@code http.server.requests.active} (long task timer): requests in flight</li>
  * <li>timeouts: {@code fluxgate.r2dbc.pool.acquire{outcome=timeout}}, {@code http.server.requests{status=504}},
@@ -54,7 +54,7 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 	public static final String EVENT_LOOP_STALL_DURATION = "fluxgate.eventloop.stall.duration";
 
 	/** Counter of blocking calls detected on non-blocking threads. */
-	public static final String BLOCKING_DETECTED = "fluxgate.blocking.detected";
+	public static final String BLOCKING_DETECTED = "fluxgate.blocking.calls";
 
 	/** Reactor Netty's gauge of tasks queued on a loop. */
 	public static final String EVENT_LOOP_PENDING_TASKS = "reactor.netty.eventloop.pending.tasks";

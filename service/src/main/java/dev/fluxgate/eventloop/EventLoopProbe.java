@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.util.concurrent.EventExecutor;
@@ -156,6 +157,11 @@ public final class EventLoopProbe implements AutoCloseable {
 
 		private Counter stalls;
 
+		/** How long the outstanding probe task has waited to run; read by the stall-duration gauge. */
+		private volatile long stalledNanos;
+
+		private boolean stallGaugeRegistered;
+
 		ProbedLoop(String group, int index, EventExecutor executor) {
 			this.group = group;
 			this.index = index;
@@ -191,6 +197,8 @@ public final class EventLoopProbe implements AutoCloseable {
 					warnStall(now);
 				}
 			}
+			this.stalledNanos = (this.outstanding && this.ranAt == 0) ? now - this.stallClockStart : 0;
+			registerStallGauge();
 			if (!this.outstanding && !this.executor.isShuttingDown()) {
 				this.ranAt = 0;
 				this.submittedAt = System.nanoTime();
@@ -230,10 +238,27 @@ public final class EventLoopProbe implements AutoCloseable {
 			return (loopThread != null) ? loopThread.getName() : this.group + "-" + this.index;
 		}
 
+		/**
+		 * {@code fluxgate.eventloop.stall.duration}: seconds the loop has left its probe task unrun (0 while it keeps
+		 * up). Liveness reads it: every loop stalled for long means the process cannot serve anything.
+		 */
+		private void registerStallGauge() {
+			if (!this.stallGaugeRegistered && this.thread != null) {
+				this.stallGaugeRegistered = true;
+				stallCounter(); // exists at 0 from the start, so rate() over it works before the first stall
+				Gauge.builder("fluxgate.eventloop.stall.duration", this, (loop) -> loop.stalledNanos / 1e9)
+					.description("How long an event loop has left its probe task unrun")
+					.baseUnit("seconds")
+					.tags("group", this.group, "loop", loopName())
+					.register(EventLoopProbe.this.registry);
+			}
+		}
+
 		private Timer lagTimer() {
 			if (this.lag == null) {
 				this.lag = Timer.builder("fluxgate.eventloop.lag")
 					.description("How late an event loop ran a trivial probe task")
+					.publishPercentiles(0.99)
 					.tags("group", this.group, "loop", loopName())
 					.register(EventLoopProbe.this.registry);
 			}

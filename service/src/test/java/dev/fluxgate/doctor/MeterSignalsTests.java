@@ -60,7 +60,7 @@ class MeterSignalsTests {
 
 	@Test
 	void blockingDetectionsTimeoutsAndRetriesAreReadFromTheirMeters() {
-		this.registry.counter("fluxgate.blocking.detected", "frame", "java.lang.Thread.sleep").increment(3);
+		this.registry.counter("fluxgate.blocking.calls", "method", "java.lang.Thread.sleep").increment(3);
 		this.registry.timer("fluxgate.r2dbc.pool.acquire", "name", "connectionFactory", "outcome", "timeout")
 			.record(Duration.ofSeconds(2));
 		this.registry.timer("http.server.requests", "status", "504", "uri", "/slow").record(Duration.ofSeconds(1));

@@ -51,8 +51,8 @@ class EventLoopProbeTests {
 			loop.submit(() -> sleep(600)).get(5, TimeUnit.SECONDS);
 			Thread.sleep(100);
 		}
-		awaitTrue(() -> this.registry.find("fluxgate.eventloop.stalls").counter() != null
-				&& this.registry.find("fluxgate.eventloop.stalls").counter().count() == 2);
+		awaitTrue(() -> this.registry.find("fluxgate.eventloop.stalls").tag("loop", name).counter() != null
+				&& this.registry.find("fluxgate.eventloop.stalls").tag("loop", name).counter().count() == 2);
 
 		List<ILoggingEvent> warnings = this.log.list.stream().filter((e) -> e.getLevel() == Level.WARN).toList();
 		assertThat(warnings).hasSize(1);

@@ -12,6 +12,7 @@ import dev.fluxgate.overload.CapacityExceededException;
 import dev.fluxgate.overload.DeadlineExceededException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.Disposable;
@@ -21,6 +22,7 @@ import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("blockhound") // installs BlockHound, which is JVM-wide: runs in a JVM of its own (see the parent pom)
 @ExtendWith(StrictBlockingDetection.class)
 class OffloadTests {
 

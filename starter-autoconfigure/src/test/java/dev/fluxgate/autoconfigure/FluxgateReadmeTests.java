@@ -33,7 +33,8 @@ class FluxgateReadmeTests {
 			for (int i = 0; i < names.size(); i++) {
 				String name = names.get(i);
 				assertThat(descriptions.get(i)).as("Javadoc of %s", name).isNotBlank();
-				String row = "| `" + name + "` | `" + defaults.get(i) + "` |";
+				Object value = defaults.get(i);
+				String row = "| `" + name + "` | " + ((value != null) ? "`" + value + "`" : "—") + " |";
 				assertThat(readme).as("README property table row for %s", name).contains(row);
 			}
 			rows = names;

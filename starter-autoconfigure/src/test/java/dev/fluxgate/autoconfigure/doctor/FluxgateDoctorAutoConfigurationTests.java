@@ -63,7 +63,7 @@ class FluxgateDoctorAutoConfigurationTests {
 			stats.rejected("full");
 			// What the event-loop work's BlockHound callback publishes in warn mode.
 			context.getBean(MeterRegistry.class)
-				.counter("fluxgate.blocking.detected", "frame", "com.example.CatalogRepository.findAll")
+				.counter("fluxgate.blocking.calls", "method", "com.example.CatalogRepository.findAll")
 				.increment();
 
 			// The endpoint answers from the doctor's samples, at most one sample interval old.
@@ -75,7 +75,7 @@ class FluxgateDoctorAutoConfigurationTests {
 			assertThat(findings).extracting(Finding::category).containsExactly(Category.BLOCKING, Category.GATES);
 			assertThat(findings.get(0).resource()).isEqualTo("com.example.CatalogRepository.findAll");
 			assertThat(findings.get(0).evidence())
-				.containsKey("fluxgate.blocking.detected{frame=com.example.CatalogRepository.findAll}");
+				.containsKey("fluxgate.blocking.calls{method=com.example.CatalogRepository.findAll}");
 			assertThat(findings.get(1).advice()).contains("'server'");
 			assertThat((List<Map<String, Object>>) body.get("resources")).singleElement()
 				.satisfies((resource) -> assertThat(resource).containsEntry("type", "shedding")

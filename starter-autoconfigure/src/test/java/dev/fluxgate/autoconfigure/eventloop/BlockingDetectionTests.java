@@ -9,6 +9,7 @@ import dev.fluxgate.eventloop.BlockingDetectionMode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code fluxgate.blocking-detection.mode} on a real server, with a handler that sleeps on the event loop.
  */
+@Tag("blockhound") // installs BlockHound, which is JVM-wide: runs in a JVM of its own (see the parent pom)
 class BlockingDetectionTests {
 
 	private ConfigurableApplicationContext context;

@@ -57,7 +57,8 @@ class EventLoopProbeTests {
 		loop.execute(() -> sleep(300));
 		// The probe task lands somewhere in the block: its lag is 300 ms less up to one interval (50 ms) and jitter.
 		await(() -> lag(meters, loopName).max(TimeUnit.MILLISECONDS) >= 150, "a lag of at least 150 ms");
-		assertThat(meters.find("fluxgate.eventloop.stalls").counter()).isNull();
+		assertThat(meters.get("fluxgate.eventloop.stalls").tag("loop", loopName).counter().count()).isZero();
+		assertThat(meters.get("fluxgate.eventloop.stall.duration").tag("loop", loopName).gauge().value()).isZero();
 		assertThat(this.log.warnings()).isEmpty();
 
 		loop.execute(EventLoopProbeTests::blockTheLoopForTwoSeconds);

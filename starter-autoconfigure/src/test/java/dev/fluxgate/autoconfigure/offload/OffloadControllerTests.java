@@ -20,6 +20,7 @@ import dev.fluxgate.offload.StayOnEventLoop;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.publisher.Mono;
@@ -41,6 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Imperative controller methods on a real server: offloaded to the bounded blocking executor, 503 when it is full.
  * Runs under strict blocking detection: the imperative handlers sleep, which would fail if they ran on a loop.
  */
+@Tag("blockhound") // installs BlockHound, which is JVM-wide: runs in a JVM of its own (see the parent pom)
 @ExtendWith(StrictBlockingDetection.class)
 class OffloadControllerTests {
 

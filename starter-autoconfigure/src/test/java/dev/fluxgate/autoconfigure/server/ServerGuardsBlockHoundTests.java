@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 import dev.fluxgate.server.LoadShedder;
 import dev.fluxgate.test.TestServices;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.blockhound.BlockHound;
@@ -42,6 +43,7 @@ import static org.springframework.web.reactive.function.server.RouterFunctions.r
  * BlockHound is installed with a recording callback that is only active during this test, so other test classes in
  * the same JVM are not affected.
  */
+@Tag("blockhound") // installs BlockHound, which is JVM-wide: runs in a JVM of its own (see the parent pom)
 class ServerGuardsBlockHoundTests {
 
 	private static final List<String> blockingCalls = new CopyOnWriteArrayList<>();
