@@ -29,6 +29,8 @@ class DependencyGuardTest {
 	@BeforeAll
 	static void start() {
 		server = new LoopbackServer();
+		// class loading and the first connection take long on a busy machine: keep that out of timed tests
+		WebClient.create(server.baseUrl()).get().uri("/ok").retrieve().toBodilessEntity().block(Duration.ofSeconds(30));
 	}
 
 	@AfterAll
@@ -115,7 +117,6 @@ class DependencyGuardTest {
 	@Test
 	void attemptTimeoutsAreRetriedAndTheCallTimesOutAsAGatewayTimeout() {
 		WebClient client = client(guard("slow", Duration.ofMillis(1200), Duration.ofMillis(400), retry(3, 100, 10), null));
-		assertThat(status(client, HttpMethod.GET, "/ok")).isEqualTo(HttpStatus.OK);
 		int before = server.hits("/slow");
 		long started = System.nanoTime();
 		StepVerifier.create(client.get().uri("/slow").retrieve().toBodilessEntity())
