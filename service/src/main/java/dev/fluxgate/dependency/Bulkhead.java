@@ -130,8 +130,12 @@ public final class Bulkhead implements Gate {
 			else if (this.queue.size() >= this.settings.maxQueued()) {
 				rejected = waiter.state.compareAndSet(Waiter.WAITING, Waiter.DONE);
 			}
-			else {
+			else if (waiter.state.get() == Waiter.WAITING) {
+				// a cancel from here on finds the waiter in the queue (it removes it under this lock)
 				this.queue.addLast(waiter);
+			}
+			else {
+				return;
 			}
 		}
 		if (admitted) {
@@ -248,6 +252,9 @@ public final class Bulkhead implements Gate {
 
 		final long enqueuedNanos = System.nanoTime();
 
+		/** The permit this waiter gets once GRANTED; created up front so a cancel can always return it. */
+		final Permit permit = new Permit();
+
 		volatile Disposable timeout;
 
 		Waiter(MonoSink<Permit> sink, boolean deadlineCapped) {
@@ -258,7 +265,7 @@ public final class Bulkhead implements Gate {
 		void grant() {
 			disposeTimeout();
 			Bulkhead.this.stats.admitted(System.nanoTime() - this.enqueuedNanos);
-			this.sink.success(new Permit());
+			this.sink.success(this.permit);
 		}
 
 		void cancel() {
@@ -266,7 +273,11 @@ public final class Bulkhead implements Gate {
 				removeWaiting(this);
 				disposeTimeout();
 			}
-			// GRANTED: the sink discards the permit it can no longer deliver, and the discard hook returns it
+			else if (this.state.get() == GRANTED) {
+				// The sink runs this only when the cancel won the race against delivery, and then it drops the
+				// permit (onNextDropped, not onDiscard): give it back here. Releasing is idempotent.
+				this.permit.release();
+			}
 		}
 
 		void expire() {

@@ -142,12 +142,12 @@ class BulkheadTest {
 			return guarded.onErrorResume((ex) -> Mono.empty()).doFinally((signal) -> terminated.incrementAndGet());
 		}, 256).blockLast(Duration.ofSeconds(60));
 
-		assertThat(terminated).hasValue(calls);
 		await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> {
+			assertThat(terminated).as("terminated calls").hasValue(calls);
 			GateSnapshot snapshot = bulkhead.snapshot();
-			assertThat(snapshot.inFlight()).isZero();
-			assertThat(snapshot.queued()).isZero();
-			assertThat(running).hasValue(0);
+			assertThat(snapshot.inFlight()).as("permits in flight").isZero();
+			assertThat(snapshot.queued()).as("queued calls").isZero();
+			assertThat(running).as("running calls").hasValue(0);
 		});
 		assertThat(maxRunning.get()).isLessThanOrEqualTo(limit);
 		assertThat(bulkhead.snapshot().admitted()).isPositive();
