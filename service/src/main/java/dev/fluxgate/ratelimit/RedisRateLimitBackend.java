@@ -99,6 +99,18 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 			.onErrorResume((ex) -> onFailure(policy, key, ex));
 	}
 
+	/**
+	 * Open the connection and load the script, so the first requests neither pay for it nor time out on it and fall
+	 * back. Call it once at startup, off the event loops.
+	 * @return completes when Redis answered; errors when it did not
+	 */
+	public Mono<Void> warmUp() {
+		// no keys: the script only reads the server time and returns {1, 0}
+		return this.redis.execute(SCRIPT, List.of(), List.of())
+			.then()
+			.doOnSuccess((done) -> this.connected = true);
+	}
+
 	private Mono<RateLimitDecision> evaluate(RateLimitPolicy policy, String key) {
 		List<String> keys = new ArrayList<>(policy.windows().size());
 		List<String> args = new ArrayList<>(policy.windows().size() * 2);

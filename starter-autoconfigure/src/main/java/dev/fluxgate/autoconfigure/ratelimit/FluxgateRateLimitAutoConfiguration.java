@@ -1,5 +1,6 @@
 package dev.fluxgate.autoconfigure.ratelimit;
 
+import java.time.Duration;
 import java.util.List;
 
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
@@ -17,7 +18,11 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -95,6 +100,10 @@ public final class FluxgateRateLimitAutoConfiguration {
 	@ConditionalOnProperty(name = "fluxgate.rate-limit.backend", havingValue = "redis")
 	static class RedisBackendConfiguration {
 
+		private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(3);
+
+		private static final Log logger = LogFactory.getLog(RedisBackendConfiguration.class);
+
 		@Bean
 		@ConditionalOnMissingBean(RedisRateLimitBackend.class)
 		RedisRateLimitBackend fluxgateRedisRateLimitBackend(FluxgateRateLimitProperties properties,
@@ -113,6 +122,23 @@ public final class FluxgateRateLimitAutoConfiguration {
 		}
 
 		/**
+		 * Connects to Redis and loads the script while the application starts (bounded, on the startup thread), so
+		 * the first requests are decided by Redis instead of timing out and falling back.
+		 */
+		@Bean
+		SmartInitializingSingleton fluxgateRedisRateLimitWarmUp(RedisRateLimitBackend backend) {
+			return () -> {
+				try {
+					backend.warmUp().block(WARM_UP_TIMEOUT);
+				}
+				catch (RuntimeException ex) {
+					logger.warn("Redis rate-limit backend not reachable at startup (" + ex
+							+ "); requests use the failure policy until it is");
+				}
+			};
+		}
+
+		/**
 		 * The breaker instance {@code fluxgate-rate-limit-redis} (Fluxgate's defaults at the lowest precedence, tunable
 		 * with resilience4j.circuitbreaker.instances.fluxgate-rate-limit-redis.*).
 		 */
@@ -122,7 +148,7 @@ public final class FluxgateRateLimitAutoConfiguration {
 				return CircuitBreaker.of(name, CircuitBreakerConfig.custom()
 					.slidingWindowSize(20)
 					.minimumNumberOfCalls(5)
-					.waitDurationInOpenState(java.time.Duration.ofSeconds(5))
+					.waitDurationInOpenState(Duration.ofSeconds(5))
 					.permittedNumberOfCallsInHalfOpenState(2)
 					.automaticTransitionFromOpenToHalfOpenEnabled(true)
 					.build());
