@@ -81,7 +81,8 @@ class RedisRateLimitTests {
 		// a generous Redis timeout: this test is about one shared budget, not about a busy machine's latency
 		String[] config = properties(redis.host(), redis.port(), "fluxgate.rate-limit.policies.api.per-minute=10",
 				"fluxgate.rate-limit.redis.timeout=1s");
-		WebClient first = WebClient.create(RateLimitTestApp.baseUrl(start(config)));
+		ConfigurableApplicationContext firstContext = start(config);
+		WebClient first = WebClient.create(RateLimitTestApp.baseUrl(firstContext));
 		WebClient second = WebClient.create(RateLimitTestApp.baseUrl(start(config)));
 		String apiKey = "shared-" + UUID.randomUUID();
 		int admitted = 0;
@@ -98,6 +99,11 @@ class RedisRateLimitTests {
 		assertThat(admitted).isBetween(10, 11);
 		assertThat(rejectedByFirst).isPositive();
 		assertThat(rejectedBySecond).isPositive();
+		// one key per window, the policy and client key in a Redis Cluster hash tag, expiring once idle
+		ReactiveStringRedisTemplate template = new ReactiveStringRedisTemplate(
+				firstContext.getBean(ReactiveRedisConnectionFactory.class));
+		Duration ttl = template.getExpire(KEY_PREFIX + "{api:header:" + apiKey + "}:minute").block(Duration.ofSeconds(5));
+		assertThat(ttl).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(61));
 	}
 
 	@Test
