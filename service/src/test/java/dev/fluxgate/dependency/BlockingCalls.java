@@ -22,13 +22,32 @@ final class BlockingCalls {
 		// what BlockHound.install() does: Reactor's integration marks its non-blocking threads
 		ServiceLoader.load(BlockHoundIntegration.class).forEach(builder::with);
 		builder.blockingMethodCallback((method) -> {
-			if (recording) {
-				recorded.add(method + " on " + Thread.currentThread().getName());
+			StackTraceElement[] frames = new Throwable().getStackTrace();
+			if (recording && !idleWorker(frames)) {
+				StringBuilder trace = new StringBuilder(method + " on " + Thread.currentThread().getName());
+				for (int i = 0; i < Math.min(frames.length, 30); i++) {
+					trace.append("\n\t").append(frames[i]);
+				}
+				recorded.add(trace.toString());
 			}
 		}).install();
 	}
 
 	private BlockingCalls() {
+	}
+
+	/**
+	 * An idle scheduler worker waiting for its next task. Reactor's integration allows that, but a worker that was
+	 * already waiting when BlockHound got installed (by a later test class in the same JVM) is not recognised.
+	 */
+	private static boolean idleWorker(StackTraceElement[] frames) {
+		for (StackTraceElement frame : frames) {
+			if (frame.getClassName().equals("java.util.concurrent.ThreadPoolExecutor")
+					&& frame.getMethodName().equals("getTask")) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

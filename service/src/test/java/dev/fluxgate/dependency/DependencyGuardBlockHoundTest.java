@@ -43,7 +43,8 @@ class DependencyGuardBlockHoundTest {
 					Duration.ofMillis(300), bulkhead.settings(), retry), bulkhead, breaker, null, null);
 			WebClient client = WebClient.builder().baseUrl(server.baseUrl()).filter(guard).build();
 			// warm up class loading and the connection pool outside the recording window
-			client.get().uri("/ok").retrieve().toBodilessEntity().block(Duration.ofSeconds(10));
+			WebClient.create(server.baseUrl()).get().uri("/ok").retrieve().toBodilessEntity()
+				.block(Duration.ofSeconds(30));
 			List<String> blocking = BlockingCalls.during(() -> Flux.range(0, 60)
 				.flatMap((i) -> client.get()
 					.uri(switch (i % 4) {
