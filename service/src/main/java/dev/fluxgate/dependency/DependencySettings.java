@@ -1,0 +1,18 @@
+package dev.fluxgate.dependency;
+
+import java.time.Duration;
+
+/**
+ * What guards the calls to one named dependency.
+ *
+ * @param name the dependency's name (also its circuit breaker's and bulkhead's name)
+ * @param timeout the whole call, including queueing in the bulkhead, every attempt and every backoff; further
+ * capped by the request's deadline
+ * @param attemptTimeout one attempt
+ * @param bulkhead the bulkhead's limits, or {@code null} for none
+ * @param retry the retry policy
+ */
+public record DependencySettings(String name, Duration timeout, Duration attemptTimeout, BulkheadSettings bulkhead,
+		RetrySettings retry) {
+
+}

@@ -1,0 +1,96 @@
+package dev.fluxgate.ratelimit;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.fluxgate.overload.OverloadException;
+import dev.fluxgate.overload.RateLimitedException;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.Ordered;
+import org.springframework.http.server.PathContainer;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+/**
+ * Applies every {@link RateLimitPolicy} whose paths match the request, in order; each spends one token of its own
+ * budget. A request that finds a window empty fails with {@link RateLimitedException} (429) carrying
+ * {@code Retry-After} (time until the bucket has a token) and the {@code RateLimit-Policy}/{@code RateLimit} fields;
+ * admitted responses carry the fields too. Raised as an error signal, so exception handlers can restyle it.
+ * <p>
+ * Ordered at {@value #ORDER} by default: after Fluxgate's request-deadline and load-shedding filters (a request
+ * shed for overload does not also spend a token, and the Redis call runs under the request's deadline) and before
+ * the application's own filters. Spring Security's {@code WebFilterChainProxy} also sits at -100, so policies keyed
+ * by principal run at {@value #ORDER_AFTER_SECURITY}, after it, where the principal is known.
+ */
+public final class RateLimitWebFilter implements WebFilter, Ordered {
+
+	/** Default order: after Fluxgate's deadline and shedding filters, before the application's own filters. */
+	public static final int ORDER = -100;
+
+	/** An order after Spring Security's WebFilterChainProxy (-100), so the principal is known. */
+	public static final int ORDER_AFTER_SECURITY = -99;
+
+	private final List<RateLimitGate> policies;
+
+	private final RateLimitBackend backend;
+
+	private final int order;
+
+	/**
+	 * A filter.
+	 * @param policies the policies, each with its gate (meters)
+	 * @param backend where buckets live
+	 * @param order the filter order
+	 */
+	public RateLimitWebFilter(List<RateLimitGate> policies, RateLimitBackend backend, int order) {
+		this.policies = List.copyOf(policies);
+		this.backend = backend;
+		this.order = order;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
+		List<RateLimitGate> matching = new ArrayList<>(2);
+		for (RateLimitGate gate : this.policies) {
+			if (gate.policy().matches(path)) {
+				matching.add(gate);
+			}
+		}
+		if (matching.isEmpty()) {
+			return chain.filter(exchange);
+		}
+		return Flux.fromIterable(matching)
+			.concatMap((gate) -> decide(gate, exchange))
+			.then(Mono.defer(() -> chain.filter(exchange)));
+	}
+
+	private Mono<Void> decide(RateLimitGate gate, ServerWebExchange exchange) {
+		RateLimitPolicy policy = gate.policy();
+		return policy.keyResolver()
+			.resolve(exchange)
+			.flatMap((key) -> this.backend.tryConsume(policy, key))
+			.doOnError(OverloadException.class, (ex) -> gate.stats().rejected("backend-unavailable"))
+			.flatMap((decision) -> {
+				if (decision.allowed()) {
+					gate.stats().admitted(0);
+					RateLimitHeaders.add(policy, decision, exchange.getResponse().getHeaders());
+					return Mono.empty();
+				}
+				gate.stats().rejected("rate-limited");
+				RateLimitedException rejected = new RateLimitedException(
+						"Rate limit '" + policy.name() + "' exceeded", decision.retryAfter());
+				RateLimitHeaders.add(policy, decision, rejected.getHeaders());
+				return Mono.error(rejected);
+			});
+	}
+
+	@Override
+	public int getOrder() {
+		return this.order;
+	}
+
+}
