@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
 import dev.fluxgate.autoconfigure.defaults.BootPropertyDefaults;
@@ -26,16 +27,16 @@ class FluxgateReadmeTests {
 		try (InputStream metadata = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
 			assertThat(metadata).as("generated configuration metadata").isNotNull();
 			String json = new String(metadata.readAllBytes(), StandardCharsets.UTF_8);
-			List<String> names = JsonPath.read(json, "$.properties[*].name");
-			List<Object> defaults = JsonPath.read(json, "$.properties[*].defaultValue");
-			List<String> descriptions = JsonPath.read(json, "$.properties[*].description");
-			assertThat(names).isNotEmpty();
-			for (int i = 0; i < names.size(); i++) {
-				String name = names.get(i);
-				assertThat(descriptions.get(i)).as("Javadoc of %s", name).isNotBlank();
-				Object value = defaults.get(i);
+			List<Map<String, Object>> properties = JsonPath.read(json, "$.properties");
+			assertThat(properties).isNotEmpty();
+			List<String> names = new java.util.ArrayList<>();
+			for (Map<String, Object> property : properties) {
+				String name = (String) property.get("name");
+				Object value = property.get("defaultValue");
+				assertThat((String) property.get("description")).as("Javadoc of %s", name).isNotBlank();
 				String row = "| `" + name + "` | " + ((value != null) ? "`" + value + "`" : "—") + " |";
 				assertThat(readme).as("README property table row for %s", name).contains(row);
+				names.add(name);
 			}
 			rows = names;
 		}
