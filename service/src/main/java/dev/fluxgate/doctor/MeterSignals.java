@@ -143,7 +143,9 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 
 	@Override
 	public Optional<Duration> totalStall() {
-		Map<String, Double> stalled = sumByTag(EVENT_LOOP_STALL_DURATION, "loop");
+		// Only the HTTP loops serve requests: idle loops of other groups (Lettuce's) never make the process dead.
+		Map<String, Double> stalled = sumBy(EVENT_LOOP_STALL_DURATION, (meter) -> tag(meter, "loop"),
+				(meter) -> { String group = meter.getId().getTag("group"); return group == null || group.equals("reactor-netty"); });
 		if (stalled.isEmpty()) {
 			return Optional.empty();
 		}
@@ -214,7 +216,7 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 		long deadline = count("http.server.requests", "status", "504"::equals);
 		if (deadline > 0) {
 			signals.add(new TimeoutSignal("timeout", "server-deadline", "http.server.requests{status=504}", deadline,
-					"the request deadline (fluxgate.server.*)"));
+					"fluxgate.server.request-timeout"));
 		}
 		long client = count("http.client.requests", "exception", (value) -> value.contains("Timeout"));
 		if (client > 0) {
@@ -225,6 +227,11 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 		if (redis > 0) {
 			signals.add(new TimeoutSignal("timeout", "redis", "lettuce{error=*Timeout*}", redis,
 					"spring.data.redis.timeout"));
+		}
+		long fluxgateRetries = count("fluxgate.dependency.retries", "outcome", (value) -> true);
+		if (fluxgateRetries > 0) {
+			signals.add(new TimeoutSignal("retry", "fluxgate-dependency", "fluxgate.dependency.retries",
+					fluxgateRetries, "fluxgate.dependencies.<name>.retry.max-attempts"));
 		}
 		long retried = count("resilience4j.retry.calls", "kind", (value) -> value.endsWith("_with_retry"));
 		if (retried > 0) {
@@ -250,8 +257,16 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 	}
 
 	private Map<String, Double> sumBy(String name, Function<Meter, String> key) {
+		return sumBy(name, key, (meter) -> true);
+	}
+
+	private Map<String, Double> sumBy(String name, Function<Meter, String> key,
+			java.util.function.Predicate<Meter> filter) {
 		Map<String, Double> sums = new TreeMap<>();
 		for (Meter meter : find(name)) {
+			if (!filter.test(meter)) {
+				continue;
+			}
 			double value = value(meter);
 			if (!Double.isNaN(value)) {
 				sums.merge(key.apply(meter), value, Double::sum);

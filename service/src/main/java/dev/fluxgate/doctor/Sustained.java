@@ -32,16 +32,30 @@ final class Sustained {
 	 * sample does not satisfy it
 	 */
 	static Duration heldFor(List<Signals> history, BiPredicate<Signals, Signals> condition) {
-		int index = history.size() - 1;
+		// A saturated resource is sampled between two uses now and then (a connection returned and taken again):
+		// an isolated miss, the newest sample included, does not end the run; two misses in a row do. So a run
+		// reported over is over, and readiness does not flap on one lucky sample.
+		int newest = history.size() - 1;
+		int latestHeld = -1;
 		int earliest = -1;
-		while (index >= 0 && condition.test((index > 0) ? history.get(index - 1) : null, history.get(index))) {
-			earliest = index;
-			index--;
+		boolean previousMissed = false;
+		for (int index = newest; index >= 0; index--) {
+			if (condition.test((index > 0) ? history.get(index - 1) : null, history.get(index))) {
+				latestHeld = (latestHeld < 0) ? index : latestHeld;
+				earliest = index;
+				previousMissed = false;
+			}
+			else if (previousMissed || index < newest - 1 && latestHeld < 0) {
+				break;
+			}
+			else {
+				previousMissed = true;
+			}
 		}
 		if (earliest < 0) {
 			return null;
 		}
-		return Duration.between(history.get(earliest).at(), history.get(history.size() - 1).at());
+		return Duration.between(history.get(earliest).at(), history.get(newest).at());
 	}
 
 	static boolean atLeast(Duration held, Duration window) {

@@ -42,7 +42,8 @@ public class OverloadExceptionHandler implements WebExceptionHandler, Ordered {
 
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
-		if (!(ex instanceof OverloadException overload) || exchange.getResponse().isCommitted()) {
+		OverloadException overload = findOverload(ex);
+		if (overload == null || exchange.getResponse().isCommitted()) {
 			return Mono.error(ex);
 		}
 		return ServerResponse.status(overload.getStatusCode())
@@ -50,6 +51,22 @@ public class OverloadExceptionHandler implements WebExceptionHandler, Ordered {
 			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
 			.bodyValue(overload.getBody())
 			.flatMap((response) -> response.writeTo(exchange, this.context));
+	}
+
+	/**
+	 * The overload anywhere in the cause chain: data-access and client layers wrap what they cannot handle (Spring
+	 * R2DBC turns any acquisition failure into a {@code DataAccessResourceFailureException}), and a wrapped overload
+	 * is still an overload, not a 500.
+	 */
+	static OverloadException findOverload(Throwable ex) {
+		Throwable current = ex;
+		for (int depth = 0; current != null && depth < 16; depth++) {
+			if (current instanceof OverloadException overload) {
+				return overload;
+			}
+			current = current.getCause();
+		}
+		return null;
 	}
 
 	@Override

@@ -57,6 +57,27 @@ class DiagnosisTests {
 	}
 
 	@Test
+	void anIsolatedSampleBetweenTwoUsesDoesNotEndSustainedExhaustion() {
+		// Every 4th sample catches a connection just returned: still exhausted for the whole window.
+		List<Signals> flickering = history(12, (s) -> sample(s, 5.0,
+				List.of((s % 4 == 1) ? r2dbc(1, 1, 0) : r2dbc(2, 0, 3)), List.of(), List.of(), List.of()));
+		// Two samples in a row without waiters: the exhaustion ended and started again.
+		List<Signals> recovered = history(12, (s) -> sample(s, 5.0,
+				List.of((s == 6 || s == 7) ? r2dbc(1, 1, 0) : r2dbc(2, 0, 3)), List.of(), List.of(), List.of()));
+
+		assertThat(Saturation.assess(flickering, SETTINGS).saturated()).isTrue();
+		assertThat(Diagnosis.diagnose(flickering, SETTINGS, null).get(0).severity()).isEqualTo(Severity.CRITICAL);
+		assertThat(Saturation.assess(recovered, SETTINGS).saturated()).isFalse();
+		// Recovery is two samples without waiters at the newest end; one is not enough.
+		List<Signals> lastSampleLucky = history(12, (s) -> sample(s, 5.0,
+				List.of((s == 12) ? r2dbc(1, 1, 0) : r2dbc(2, 0, 3)), List.of(), List.of(), List.of()));
+		List<Signals> ended = history(12, (s) -> sample(s, 5.0,
+				List.of((s >= 11) ? r2dbc(1, 1, 0) : r2dbc(2, 0, 3)), List.of(), List.of(), List.of()));
+		assertThat(Saturation.assess(lastSampleLucky, SETTINGS).saturated()).isTrue();
+		assertThat(Saturation.assess(ended, SETTINGS).saturated()).isFalse();
+	}
+
+	@Test
 	void connectionsHeldWithNoRequestInFlightForTheWindowAreALeak() {
 		List<Signals> leak = history(12, (s) -> sample(s, 0.0, List.of(r2dbc(2, 0, 0)), List.of(), List.of(),
 				List.of()));
@@ -98,14 +119,20 @@ class DiagnosisTests {
 		List<Signals> rejecting = history(12, (s) -> sample(s, 1.0, List.of(),
 				List.of(new GateSnapshot("server", "shedding", 10, 10, 0, 100, Map.of("full", (long) s))), List.of(),
 				List.of()));
-		List<Signals> stopped = new ArrayList<>(rejecting);
-		stopped.add(sample(13, 1.0, List.of(),
+		List<Signals> paused = new ArrayList<>(rejecting);
+		paused.add(sample(13, 1.0, List.of(),
+				List.of(new GateSnapshot("server", "shedding", 10, 1, 0, 100, Map.of("full", 12L))), List.of(),
+				List.of()));
+		List<Signals> stopped = new ArrayList<>(paused);
+		stopped.add(sample(14, 1.0, List.of(),
 				List.of(new GateSnapshot("server", "shedding", 10, 1, 0, 100, Map.of("full", 12L))), List.of(),
 				List.of()));
 
 		assertThat(Saturation.assess(rejecting, SETTINGS).reasons()).singleElement()
 			.asString()
 			.contains("shedding gate 'server'");
+		// One quiet interval is a lull between bursts; two in a row end the saturation.
+		assertThat(Saturation.assess(paused, SETTINGS).saturated()).isTrue();
 		assertThat(Saturation.assess(stopped, SETTINGS).saturated()).isFalse();
 	}
 

@@ -59,6 +59,21 @@ class MeterSignalsTests {
 	}
 
 	@Test
+	void totalStallCountsOnlyTheHttpLoopsNotIdleLettuceLoops() {
+		Gauge.builder("fluxgate.eventloop.stall.duration", () -> 7.5)
+			.tags("group", "reactor-netty", "loop", "reactor-http-epoll-1")
+			.register(this.registry);
+		Gauge.builder("fluxgate.eventloop.stall.duration", () -> 7.0)
+			.tags("group", "reactor-netty", "loop", "reactor-http-epoll-2")
+			.register(this.registry);
+		Gauge.builder("fluxgate.eventloop.stall.duration", () -> 0.0)
+			.tags("group", "lettuce", "loop", "lettuce-epollEventLoop-4-1")
+			.register(this.registry);
+
+		assertThat(this.signals.totalStall()).contains(Duration.ofMillis(7000));
+	}
+
+	@Test
 	void blockingDetectionsTimeoutsAndRetriesAreReadFromTheirMeters() {
 		this.registry.counter("fluxgate.blocking.calls", "method", "java.lang.Thread.sleep").increment(3);
 		this.registry.timer("fluxgate.r2dbc.pool.acquire", "name", "connectionFactory", "outcome", "timeout")

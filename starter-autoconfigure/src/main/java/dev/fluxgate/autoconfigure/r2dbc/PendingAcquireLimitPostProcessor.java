@@ -26,7 +26,8 @@ import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
  * the same connection factory and the same properties plus the limit. Pools the application builds itself, and
  * pools configured through an {@code r2dbc:pool:} URL, are left alone. When acquire metrics are on
  * ({@code fluxgate.metrics.r2dbc-acquire.enabled}, default true) the rebuilt pool also times every acquisition; the
- * timers are bound to the meter registry once every singleton exists.
+ * timers are bound to the meter registry once every singleton exists. The rebuilt pool answers exhaustion with the
+ * overload contract (see {@link FluxgateConnectionPool}).
  */
 class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
 
@@ -98,12 +99,12 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 		builder.customizer((pool) -> pool.maxPendingAcquire(maxPendingAcquire));
 		// Never used yet, so disposing it releases no connection; subscribe rather than block the caller.
 		original.disposeLater().subscribe();
-		if (!this.timeAcquisitions) {
-			return new ConnectionPool(builder.build());
+		AcquireTimer timer = null;
+		if (this.timeAcquisitions) {
+			timer = new AcquireTimer(beanName);
+			this.timers.add(timer);
 		}
-		AcquireTimer timer = new AcquireTimer(beanName);
-		this.timers.add(timer);
-		return new TimedConnectionPool(builder.build(), timer);
+		return new FluxgateConnectionPool(builder.build(), timer);
 	}
 
 	@Override
