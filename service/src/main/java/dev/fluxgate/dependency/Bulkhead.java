@@ -202,6 +202,15 @@ public final class Bulkhead implements Gate {
 		return KIND;
 	}
 
+	/**
+	 * Count a call refused by a later guard of the same dependency (its circuit breaker), so the gate's rejections
+	 * tell the whole story of the dependency's refusals.
+	 * @param reason the bounded reason
+	 */
+	void rejectedDownstream(String reason) {
+		this.stats.rejected(reason);
+	}
+
 	@Override
 	public GateSnapshot snapshot() {
 		int current;

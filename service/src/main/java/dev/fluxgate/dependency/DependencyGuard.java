@@ -235,6 +235,9 @@ public final class DependencyGuard implements ExchangeFilterFunction {
 	}
 
 	private Throwable circuitOpen(CallNotPermittedException ex) {
+		if (this.bulkhead != null) {
+			this.bulkhead.rejectedDownstream(REASON_CIRCUIT_OPEN);
+		}
 		Duration retryAfter = Duration
 			.ofMillis(this.circuitBreaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1));
 		return new CapacityExceededException(REASON_CIRCUIT_OPEN,

@@ -249,10 +249,15 @@ public final class Diagnosis {
 				.formatted(gate.name());
 		}
 		return switch (gate.kind()) {
-			case "rate-limit" -> "Clients exceed the rate limit of '%s': raise the gate's limit (fluxgate.*.%s.*) only if the protected resource can take it; otherwise this is the limit working."
+			case "rate-limit" -> "Clients exceed the rate limit of policy '%s': raise fluxgate.rate-limit.policies.%s.per-second or per-minute only if the protected resource can take it; otherwise this is the limit working."
 				.formatted(gate.name(), gate.name());
-			case "offload" -> "The offload scheduler '%s' is full: raise its thread or queue cap only if the blocking work is legitimate; better, make that work non-blocking or reduce how much is offloaded."
-				.formatted(gate.name());
+			case "offload" -> "The offload executor '%s' is full: raise fluxgate.offload.%s.threads or queue-capacity only if the work is legitimate; better, make that work non-blocking or offload less of it."
+				.formatted(gate.name(), gate.name());
+			case "shedding" -> "The server sheds load at its limit of %d requests in flight: fix the findings above first (a slow resource keeps requests in flight); raise fluxgate.server.concurrency.limit only when pools and CPU have headroom, or add replicas."
+				.formatted(gate.limit());
+			case "bulkhead" -> "The bulkhead of dependency '%s' is full at %d calls: the dependency is slower than planned. Raise fluxgate.dependencies.%s.bulkhead.max-concurrent-calls only if the dependency and fluxgate.http-client.pool.max-connections have headroom; otherwise lower the dependency's timeout or add a fallback."
+				.formatted(gate.name(), gate.limit(), gate.name());
+			case "background" -> "Background tasks are refused: raise fluxgate.background.concurrency or queue-capacity only if the tasks are short; long or durable work belongs in a real queue.";
 			default -> "Gate '%s' (%s) is at its limit of %d: the protected resource is the bottleneck. Fix earlier findings first; raise the gate's limit only when its resource has headroom, or add replicas."
 				.formatted(gate.name(), gate.kind(), gate.limit());
 		};

@@ -59,6 +59,9 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 	/** Reactor Netty's gauge of tasks queued on a loop. */
 	public static final String EVENT_LOOP_PENDING_TASKS = "reactor.netty.eventloop.pending.tasks";
 
+	/** Tasks queued per event loop, published by Fluxgate's probe (tag {@code loop}). */
+	public static final String FLUXGATE_PENDING_TASKS = "fluxgate.eventloop.pending.tasks";
+
 	/** Fluxgate's timer of R2DBC connection acquisition. */
 	public static final String R2DBC_ACQUIRE = "fluxgate.r2dbc.pool.acquire";
 
@@ -127,6 +130,7 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 			}
 		}
 		Map<String, Double> pending = sumByTag(EVENT_LOOP_PENDING_TASKS, "name");
+		pending.putAll(sumByTag(FLUXGATE_PENDING_TASKS, "loop"));
 		Map<String, Double> stalls = sumByTag(EVENT_LOOP_STALLS, "loop");
 		Set<String> loops = new LinkedHashSet<>();
 		loops.addAll(max.keySet());

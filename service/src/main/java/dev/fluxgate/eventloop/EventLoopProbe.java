@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -246,6 +247,13 @@ public final class EventLoopProbe implements AutoCloseable {
 			if (!this.stallGaugeRegistered && this.thread != null) {
 				this.stallGaugeRegistered = true;
 				stallCounter(); // exists at 0 from the start, so rate() over it works before the first stall
+				if (this.executor instanceof SingleThreadEventExecutor loop) {
+					// Lag with few pending tasks means a blocked loop; with many, an overloaded one.
+					Gauge.builder("fluxgate.eventloop.pending.tasks", loop, SingleThreadEventExecutor::pendingTasks)
+						.description("Tasks waiting in an event loop's queue")
+						.tags("group", this.group, "loop", loopName())
+						.register(EventLoopProbe.this.registry);
+				}
 				Gauge.builder("fluxgate.eventloop.stall.duration", this, (loop) -> loop.stalledNanos / 1e9)
 					.description("How long an event loop has left its probe task unrun")
 					.baseUnit("seconds")

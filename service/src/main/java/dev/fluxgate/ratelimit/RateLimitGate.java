@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The {@link Gate} view of one rate-limit policy: requests admitted and rejected (reasons {@code rate-limited},
- * {@code backend-unavailable}); its limit is the smallest window's quota.
+ * {@code rate-limit-unavailable}); its limit is the smallest window's quota.
  */
 public final class RateLimitGate implements Gate {
 

@@ -73,7 +73,7 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
 		return policy.keyResolver()
 			.resolve(exchange)
 			.flatMap((key) -> this.backend.tryConsume(policy, key))
-			.doOnError(OverloadException.class, (ex) -> gate.stats().rejected("backend-unavailable"))
+			.doOnError(OverloadException.class, (ex) -> gate.stats().rejected(RedisRateLimitBackend.REASON_UNAVAILABLE))
 			.flatMap((decision) -> {
 				if (decision.allowed()) {
 					gate.stats().admitted(0);

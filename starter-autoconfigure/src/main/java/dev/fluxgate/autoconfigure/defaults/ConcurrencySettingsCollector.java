@@ -100,8 +100,16 @@ public final class ConcurrencySettingsCollector {
 				.formatted(innerProperty, format(inner), outerProperty, format(outer))));
 	}
 
-	/** Durations as users write them ({@code 20s}, not {@code PT20S}). */
-	static String format(Object value) {
+	/**
+	 * A value as users write it in their configuration: durations as {@code 20s} (not {@code PT20S}), enums as
+	 * {@code reject-commands}, an absent value as {@code none}.
+	 * @param value the value
+	 * @return its text
+	 */
+	public static String format(Object value) {
+		if (value == null) {
+			return "none";
+		}
 		if (value instanceof Duration duration) {
 			for (ChronoUnit unit : List.of(ChronoUnit.DAYS, ChronoUnit.HOURS, ChronoUnit.MINUTES, ChronoUnit.SECONDS)) {
 				if (!duration.isZero() && duration.toNanos() % unit.getDuration().toNanos() == 0) {
@@ -109,6 +117,9 @@ public final class ConcurrencySettingsCollector {
 				}
 			}
 			return DurationStyle.SIMPLE.print(duration, ChronoUnit.MILLIS);
+		}
+		if (value instanceof Enum<?> constant) {
+			return constant.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
 		}
 		return String.valueOf(value);
 	}

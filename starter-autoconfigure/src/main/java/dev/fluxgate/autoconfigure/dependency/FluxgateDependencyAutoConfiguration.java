@@ -6,6 +6,7 @@ import java.util.function.Function;
 
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
 import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
+import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsCollector;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
 import dev.fluxgate.dependency.Bulkhead;
 import dev.fluxgate.dependency.DependencyGuard;
@@ -96,7 +97,8 @@ public final class FluxgateDependencyAutoConfiguration {
 					dependency.getRetry().getBudget().getPercent());
 			if (dependency.getAttemptTimeout().compareTo(dependency.getTimeout()) > 0) {
 				settings.incoherent("%sattempt-timeout (%s) is longer than %stimeout (%s): the call times out before "
-					.formatted(prefix, dependency.getAttemptTimeout(), prefix, dependency.getTimeout())
+					.formatted(prefix, ConcurrencySettingsCollector.format(dependency.getAttemptTimeout()), prefix,
+							ConcurrencySettingsCollector.format(dependency.getTimeout()))
 						+ "its first attempt does, so no retry can ever run.");
 			}
 		});

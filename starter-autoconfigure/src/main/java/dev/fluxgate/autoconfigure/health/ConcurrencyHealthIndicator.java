@@ -2,6 +2,7 @@ package dev.fluxgate.autoconfigure.health;
 
 import java.time.Duration;
 
+import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsCollector;
 import dev.fluxgate.autoconfigure.doctor.ConcurrencyDoctor;
 import dev.fluxgate.doctor.SaturationVerdict;
 import reactor.core.publisher.Mono;
@@ -31,7 +32,7 @@ class ConcurrencyHealthIndicator implements ReactiveHealthIndicator {
 		return Mono.fromSupplier(() -> {
 			SaturationVerdict verdict = this.doctor.saturation();
 			Health.Builder builder = verdict.saturated() ? Health.outOfService() : Health.up();
-			builder.withDetail("saturationWindow", this.window.toString());
+			builder.withDetail("saturationWindow", ConcurrencySettingsCollector.format(this.window));
 			if (verdict.saturated()) {
 				builder.withDetail("saturated", verdict.reasons());
 			}

@@ -85,7 +85,7 @@ public final class FluxgateRateLimitAutoConfiguration {
 					properties.getFailurePolicy());
 			settings.fluxgateProperty("rate-limit", "fluxgate.rate-limit.redis.timeout",
 					properties.getRedis().getTimeout());
-			settings.value("rate-limit", "filter-order", properties.effectiveFilterOrder(),
+			settings.value("rate-limit", "fluxgate.rate-limit.filter-order", properties.effectiveFilterOrder(),
 					(properties.getFilterOrder() != null) ? "user property" : "Fluxgate default");
 			properties.getPolicies().forEach((name, policy) -> {
 				String prefix = "fluxgate.rate-limit.policies." + name + ".";

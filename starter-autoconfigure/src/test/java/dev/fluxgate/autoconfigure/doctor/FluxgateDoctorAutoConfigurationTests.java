@@ -76,7 +76,7 @@ class FluxgateDoctorAutoConfigurationTests {
 			assertThat(findings.get(0).resource()).isEqualTo("com.example.CatalogRepository.findAll");
 			assertThat(findings.get(0).evidence())
 				.containsKey("fluxgate.blocking.calls{method=com.example.CatalogRepository.findAll}");
-			assertThat(findings.get(1).advice()).contains("'server'");
+			assertThat(findings.get(1).advice()).contains("fluxgate.server.concurrency.limit");
 			assertThat((List<Map<String, Object>>) body.get("resources")).singleElement()
 				.satisfies((resource) -> assertThat(resource).containsEntry("type", "shedding")
 					.containsEntry("capacity", 4)
