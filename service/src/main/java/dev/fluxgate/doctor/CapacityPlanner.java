@@ -60,7 +60,12 @@ public final class CapacityPlanner {
 			if (!"r2dbc".equals(pool.type())) {
 				continue;
 			}
-			Integer required = (peak != null) ? (int) Math.ceil(peak * perRequest) : null;
+			// An observed peak counts every request in flight, including those that never touch the database; with
+			// connections per request merely assumed, the product says nothing about this pool: no verdict then.
+			boolean evidence = inputs.declaredPeakConcurrency() != null
+					|| inputs.declaredConnectionsPerRequest() != null
+					|| inputs.estimatedConnectionsPerRequest() != null;
+			Integer required = (peak != null && evidence) ? (int) Math.ceil(peak * perRequest) : null;
 			Boolean fits = (required != null) ? required <= pool.max() : null;
 			checks.add(new CapacityPlan.PoolCheck(pool.key(), pool.max(), required, fits));
 			if (Boolean.FALSE.equals(fits)) {

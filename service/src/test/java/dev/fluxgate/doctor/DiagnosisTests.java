@@ -160,6 +160,20 @@ class DiagnosisTests {
 	}
 
 	@Test
+	void anObservedPeakWithAnAssumedConnectionCountGivesNoVerdictOnThePool() {
+		// 124 requests in flight, most of them never touching the database, and nothing known per request.
+		CapacityPlan guess = CapacityPlanner.plan(new CapacityInputs(null, 124, null, null, List.of(r2dbc(0, 2, 0)),
+				1, new DatabaseLimits("PostgreSQL 15", 100, 3, 0), null));
+		assertThat(guess.pools()).singleElement().satisfies((check) -> assertThat(check.fits()).isNull());
+		assertThat(guess.findings()).isEmpty();
+
+		// The same observed peak with an estimate from leased connections is evidence: 124 x 0.5 = 62 > 2.
+		CapacityPlan estimated = CapacityPlanner.plan(new CapacityInputs(null, 124, null, 0.5,
+				List.of(r2dbc(0, 2, 0)), 1, new DatabaseLimits("PostgreSQL 15", 100, 3, 0), null));
+		assertThat(estimated.findings()).extracting(Finding::id).containsExactly("capacity.pool-too-small");
+	}
+
+	@Test
 	void historyKeepsOneBaselineOlderThanItsRetention() {
 		SignalHistory history = new SignalHistory(Duration.ofSeconds(5));
 		for (int s = 0; s <= 20; s++) {
