@@ -57,10 +57,11 @@ load() {  # name connections seconds path -> raw file
   echo "$file"
 }
 
-start_app() {
+start_app() {  # enabled [extra arguments...]
   local log="$RAW/$MODE-app.log"
   local begin; begin=$(date +%s%N)
-  java -Xmx512m -jar "$JAR" --server.port="$PORT" --fluxgate.enabled="$1" --logging.level.root=WARN \
+  local enabled=$1; shift
+  java -Xmx512m -jar "$JAR" --server.port="$PORT" --fluxgate.enabled="$enabled" "$@" --logging.level.root=WARN \
     --logging.level.dev.fluxgate=INFO --logging.level.org.springframework.boot.StartupInfoLogger=INFO \
     > "$log" 2>&1 &
   APP_PID=$!
@@ -127,7 +128,13 @@ run_mode() {
   record cpu hello_p99_ms "$MODE" "$(p99 "$f")"
   record cpu hello_rps "$MODE" "$(rps "$f")"
 
-  # Overload: /work holds a pooled connection for 50 ms; capacity is max-size (10) / 50 ms = 200 req/s.
+  overload_scenario
+  stop_app
+}
+
+# Overload: /work holds a pooled connection for 50 ms; capacity is max-size (10) / 50 ms = 200 req/s. Offered load is
+# 40 closed-loop clients, 4x the pool.
+overload_scenario() {
   f=$(load capacity 10 "$SECONDS_PER_RUN" "/work?ms=50")
   record overload capacity_rps "$MODE" "$(rps "$f")"
   record overload unloaded_p99_ms "$MODE" "$(p99 "$f")"
@@ -136,24 +143,36 @@ run_mode() {
   record overload goodput_rps "$MODE" "$(awk -v n="$n" -v b="$bad" -v s="$SECONDS_PER_RUN" 'BEGIN { printf "%.1f", (n - b) / s }')"
   record overload p99_ms "$MODE" "$(p99 "$f")"
   record overload rejected "$MODE" "$bad"
+}
 
+# Fluxgate with adaptive load shedding, on the overload scenario only (the default mode is fixed, limit 1000).
+run_adaptive() {
+  MODE=adaptive
+  echo "== Fluxgate on, fluxgate.server.concurrency.mode=adaptive"
+  start_app true --fluxgate.server.concurrency.mode=adaptive
+  load warmup 16 5 /hello >/dev/null
+  overload_scenario
   stop_app
 }
 
 run_mode on
 run_mode off
+run_adaptive
 
-# results.csv: one row per scenario and metric, with both modes and the on/off ratio.
+# results.csv: one row per scenario and metric: Fluxgate on, off, their ratio, and on with adaptive shedding (overload
+# scenario only).
 {
-  echo "scenario,metric,on,off,on_over_off"
+  echo "scenario,metric,on,off,on_over_off,adaptive"
   awk -F, '{ key = $1 "," $2; v[key, $3] = $4; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
     END { for (i = 1; i <= n; i++) { k = order[i]; on = v[k, "on"]; off = v[k, "off"];
-      r = (off + 0 != 0) ? sprintf("%.3f", on / off) : "n/a"; print k "," on "," off "," r } }' "$OUT/results.csv.tmp"
+      r = (off + 0 != 0 && on != "none") ? sprintf("%.3f", on / off) : "n/a";
+      a = ((k, "adaptive") in v) ? v[k, "adaptive"] : "";
+      print k "," on "," off "," r "," a } }' "$OUT/results.csv.tmp"
 } > "$OUT/results.csv"
 rm -f "$OUT/results.csv.tmp"
 
-printf '\n%-10s %-22s %12s %12s %10s\n' scenario metric on off on/off
-tail -n +2 "$OUT/results.csv" | awk -F, '{ printf "%-10s %-22s %12s %12s %10s\n", $1, $2, $3, $4, $5 }'
+printf '\n%-10s %-22s %12s %12s %10s %12s\n' scenario metric on off on/off adaptive
+tail -n +2 "$OUT/results.csv" | awk -F, '{ printf "%-10s %-22s %12s %12s %10s %12s\n", $1, $2, $3, $4, $5, $6 }'
 
 gnuplot -e "results='$OUT/results.csv'; outdir='$OUT'" bench/charts.gp
 echo
