@@ -1,0 +1,22 @@
+package dev.fluxgate.eventloop;
+
+import reactor.blockhound.BlockHound;
+import reactor.blockhound.integration.BlockHoundIntegration;
+
+/**
+ * Known momentary locks inside the libraries Fluxgate wires in, which BlockHound would otherwise report as blocking
+ * calls on event loops. Found by BlockHound's own {@code ServiceLoader}, so it applies to Fluxgate's blocking
+ * detection and to applications that install BlockHound themselves. Each allowance is a short lock that guards
+ * in-memory state, never I/O.
+ */
+public class FluxgateBlockHoundIntegration implements BlockHoundIntegration {
+
+	@Override
+	public void applyTo(BlockHound.Builder builder) {
+		// Lettuce's writer count around every command write: a lock held only while an exclusive operation
+		// (reconnect, close) swaps the channel; contended writers park for that instant (redis/lettuce#2510).
+		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
+		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "decrementWriters");
+	}
+
+}
