@@ -2,6 +2,8 @@ package dev.fluxgate.sample;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import reactor.core.publisher.Mono;
 
@@ -24,6 +26,9 @@ class DownstreamController {
 
 	private final Environment environment;
 
+	/** Calls seen per flaky-stub id; bounded, it is a demo. */
+	private final Map<String, AtomicInteger> flakyCalls = new ConcurrentHashMap<>();
+
 	DownstreamController(WebClient.Builder webClientBuilder, Environment environment) {
 		this.webClient = webClientBuilder.build();
 		this.environment = environment;
@@ -39,6 +44,22 @@ class DownstreamController {
 				? Mono.error(new ResponseStatusException(HttpStatus.INTERNAL_SERVER_ERROR, "injected failure"))
 				: Mono.just(Map.of("delayMs", delayMs));
 		return Mono.delay(Duration.ofMillis(Math.max(0, delayMs))).then(answer);
+	}
+
+	/**
+	 * A flaky stub: answers 503 to the first {@code failures} calls carrying the same {@code id}, then 200. Shows
+	 * retries deterministically.
+	 */
+	@GetMapping("/stub/flaky")
+	Mono<Map<String, Object>> flaky(@RequestParam String id, @RequestParam(defaultValue = "2") int failures) {
+		if (this.flakyCalls.size() > 10_000) {
+			this.flakyCalls.clear();
+		}
+		int call = this.flakyCalls.computeIfAbsent(id, (key) -> new AtomicInteger()).incrementAndGet();
+		if (call <= failures) {
+			return Mono.error(new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "injected 503 #" + call));
+		}
+		return Mono.just(Map.of("id", id, "calls", call));
 	}
 
 	/**

@@ -1,5 +1,8 @@
 package dev.fluxgate.sample;
 
+import java.time.Duration;
+import java.util.UUID;
+
 import dev.fluxgate.test.TestServices;
 import org.junit.jupiter.api.Test;
 
@@ -7,10 +10,14 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The sample app on its {@code services} profile: the catalogue in a real PostgreSQL, the counter in a real Redis.
@@ -22,6 +29,9 @@ class SampleApplicationServicesTests {
 
 	@Autowired
 	private WebTestClient client;
+
+	@Autowired
+	private ReactiveStringRedisTemplate redis;
 
 	@DynamicPropertySource
 	static void services(DynamicPropertyRegistry registry) {
@@ -43,6 +53,28 @@ class SampleApplicationServicesTests {
 		long first = this.client.get().uri("/counter").exchange().expectStatus().isOk().expectBody(Long.class)
 			.returnResult().getResponseBody();
 		this.client.get().uri("/counter").exchange().expectStatus().isOk().expectBody(Long.class).isEqualTo(first + 1);
+	}
+
+	@Test
+	void apiBudgetIsKeptInRedis() {
+		String key = "sample-" + UUID.randomUUID().toString().substring(0, 8);
+		int status = 200;
+		for (int i = 0; i < 40 && status == 200; i++) {
+			status = this.client.get()
+				.uri("/api/quote")
+				.header("X-Api-Key", key)
+				.exchange()
+				.expectHeader()
+				.exists("RateLimit")
+				.returnResult(String.class)
+				.getStatus()
+				.value();
+		}
+		// Budget spent in Redis (keys expire with their window), under the sample's own key prefix.
+		assertThat(status).isEqualTo(429);
+		assertThat(this.redis.scan(ScanOptions.scanOptions().match("fluxgate-sample:rate-limit:*" + key + "*").build())
+			.collectList().block(Duration.ofSeconds(5)))
+			.isNotEmpty();
 	}
 
 	@Test

@@ -123,8 +123,11 @@ public final class DependencyGuard implements ExchangeFilterFunction {
 			return timed.onErrorMap(TimeoutException.class, this::timedOut);
 		}
 		return timed
+			// Deferred: flatMap cancels its source when the mapper returns a scalar error, and WebClient releases
+			// the body of a cancelled exchange, so the caller could no longer read the 5xx response handed back.
 			.flatMap((response) -> response.statusCode().is5xxServerError()
-					? Mono.<ClientResponse>error(new ServerErrorResponse(response)) : Mono.just(response))
+					? Mono.defer(() -> Mono.<ClientResponse>error(new ServerErrorResponse(response)))
+					: Mono.just(response))
 			.transformDeferred(CircuitBreakerOperator.of(this.circuitBreaker))
 			.onErrorResume(ServerErrorResponse.class, (ex) -> Mono.just(ex.response))
 			.onErrorMap(TimeoutException.class, this::timedOut)
