@@ -156,6 +156,21 @@ class DependencyGuardTest {
 	}
 
 	@Test
+	void theCallerCanReadTheBodyOfAServerErrorThatTheCircuitBreakerCounted() {
+		CircuitBreaker breaker = CircuitBreaker.ofDefaults("body");
+		WebClient client = client(guard("body", Duration.ofSeconds(2), Duration.ofSeconds(2), RetrySettings.disabled(),
+				breaker));
+
+		String body = client.get()
+			.uri("/error-with-body")
+			.exchangeToMono((response) -> response.bodyToMono(String.class))
+			.block(Duration.ofSeconds(10));
+
+		assertThat(body).isEqualTo("{\"error\":\"boom\"}");
+		assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+	}
+
+	@Test
 	void aFallbackAnswersWhenTheCircuitIsOpen() {
 		CircuitBreaker breaker = CircuitBreaker.ofDefaults("fallback");
 		breaker.transitionToOpenState();

@@ -41,7 +41,11 @@ final class LoopbackServer implements AutoCloseable {
 					.then(Mono.delay(Duration.ofSeconds(3)))
 					.then(res.sendString(Mono.just("late")).then()))
 				.get("/error", (req, res) -> count("/error")
-					.then(res.status(HttpResponseStatus.INTERNAL_SERVER_ERROR).send().then())))
+					.then(res.status(HttpResponseStatus.INTERNAL_SERVER_ERROR).send().then()))
+				.get("/error-with-body", (req, res) -> count("/error-with-body")
+					.then(res.status(HttpResponseStatus.INTERNAL_SERVER_ERROR)
+						.sendString(Mono.just("{\"error\":\"boom\"}"))
+						.then())))
 			.bindNow();
 	}
 
