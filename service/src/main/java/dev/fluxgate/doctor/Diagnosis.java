@@ -97,7 +97,7 @@ public final class Diagnosis {
 			Map<String, Object> evidence = new LinkedHashMap<>();
 			evidence.put("fluxgate.eventloop.lag{loop=" + loop.name() + "} p99 ms", loop.lagP99Millis());
 			evidence.put("fluxgate.eventloop.lag{loop=" + loop.name() + "} max ms", loop.lagMaxMillis());
-			evidence.put("reactor.netty.eventloop.pending.tasks{name=" + loop.name() + "}", loop.pendingTasks());
+			evidence.put("fluxgate.eventloop.pending.tasks{loop=" + loop.name() + "}", loop.pendingTasks());
 			evidence.put("threshold ms", threshold.toMillis());
 			boolean fewPending = loop.pendingTasks() != null
 					&& loop.pendingTasks() <= settings.blockedLoopPendingTasks();
@@ -121,37 +121,39 @@ public final class Diagnosis {
 	private static void pools(List<Signals> history, DiagnosisSettings settings, List<Finding> findings) {
 		Signals newest = newest(history);
 		for (PoolSignal pool : newest.pools()) {
-			if (pool.exhausted()) {
-				Duration held = Sustained.heldFor(history, (signals) -> Saturation.exhausted(signals.pool(pool.key())));
+			// The same run readiness uses: an isolated sample between two uses does not end an exhaustion.
+			Duration held = Sustained.heldFor(history, (signals) -> Saturation.exhausted(signals.pool(pool.key())));
+			if (held != null) {
 				Severity severity = Sustained.atLeast(held, settings.saturationWindow()) ? Severity.CRITICAL
 						: Severity.WARNING;
 				Map<String, Object> evidence = poolEvidence(pool);
-				evidence.put("exhausted for", (held != null) ? held.toMillis() + " ms" : "0 ms");
+				evidence.put("exhausted for", held.toMillis() + " ms");
 				findings.add(new Finding("pool.exhausted", Category.POOL, severity, pool.key(),
-						"Pool %s has all %d connections in use and %d acquisitions waiting.".formatted(pool.key(),
-								pool.max(), pool.pending()),
+						"Pool %s has been at its maximum of %d connections with acquisitions waiting for %d ms (now %d in use, %d waiting)."
+							.formatted(pool.key(), pool.max(), held.toMillis(), pool.acquired(), pool.pending()),
 						evidence,
 						"Raise %s (now %d) if the database or host can take more connections (see capacity), or shorten how long each request holds a connection (no remote calls inside transactions, statement timeouts). Waiters fail after the acquire timeout rather than queueing forever."
 							.formatted(pool.sizeProperty(), pool.max())));
 			}
-			else if (pool.maxPending() != Integer.MAX_VALUE && pool.maxPending() > 0
+			if (pool.maxPending() != Integer.MAX_VALUE && pool.maxPending() > 0
 					&& pool.pending() >= 0.8 * pool.maxPending()) {
 				findings.add(new Finding("pool.pending-near-limit", Category.POOL, Severity.WARNING, pool.key(),
-						"Pool %s has %d of at most %d acquisitions waiting; more are rejected at once."
+						"Pool %s has %d of at most %d acquisitions waiting; more are rejected at once with 503."
 							.formatted(pool.key(), pool.pending(), pool.maxPending()),
-						poolEvidence(pool), "Raise %s, or shed load earlier.".formatted(pool.sizeProperty())));
+						poolEvidence(pool), "Raise %s, or shed load earlier (fluxgate.server.concurrency.limit)."
+							.formatted(pool.sizeProperty())));
 			}
 			if (pool.acquired() > 0 && pool.pending() == 0 && newest.inFlightRequests() != null
 					&& newest.inFlightRequests() == 0) {
-				Duration held = Sustained.heldFor(history, (signals) -> leakShape(signals, pool.key()));
-				if (Sustained.atLeast(held, settings.saturationWindow())) {
+				Duration leaked = Sustained.heldFor(history, (signals) -> leakShape(signals, pool.key()));
+				if (Sustained.atLeast(leaked, settings.saturationWindow())) {
 					Map<String, Object> evidence = poolEvidence(pool);
 					evidence.put("http.server.requests.active", 0);
-					evidence.put("held with no request in flight for", held.toMillis() + " ms");
+					evidence.put("held with no request in flight for", leaked.toMillis() + " ms");
 					findings.add(new Finding("pool.leak-suspected", Category.POOL,
 							pool.atMax() ? Severity.CRITICAL : Severity.WARNING, pool.key(),
 							"Pool %s has %d connection(s) leased for %ss while no request is in flight: they are probably never released."
-								.formatted(pool.key(), pool.acquired(), held.toSeconds()),
+								.formatted(pool.key(), pool.acquired(), leaked.toSeconds()),
 							evidence, leakAdvice(pool)));
 				}
 			}

@@ -267,6 +267,9 @@ public final class EventLoopProbe implements AutoCloseable {
 				this.lag = Timer.builder("fluxgate.eventloop.lag")
 					.description("How late an event loop ran a trivial probe task")
 					.publishPercentiles(0.99)
+					// Readiness reads the p99: let it forget a past block within about 30 s, not Micrometer's 2 min.
+					.distributionStatisticExpiry(java.time.Duration.ofSeconds(30))
+					.distributionStatisticBufferLength(3)
 					.tags("group", this.group, "loop", loopName())
 					.register(EventLoopProbe.this.registry);
 			}

@@ -74,6 +74,10 @@ class DiagnosisTests {
 		List<Signals> ended = history(12, (s) -> sample(s, 5.0,
 				List.of((s >= 11) ? r2dbc(1, 1, 0) : r2dbc(2, 0, 3)), List.of(), List.of(), List.of()));
 		assertThat(Saturation.assess(lastSampleLucky, SETTINGS).saturated()).isTrue();
+		// The finding follows the same run as readiness, so the two never disagree.
+		assertThat(Diagnosis.diagnose(lastSampleLucky, SETTINGS, null)).extracting(Finding::id)
+			.contains("pool.exhausted");
+		assertThat(Diagnosis.diagnose(ended, SETTINGS, null)).extracting(Finding::id).doesNotContain("pool.exhausted");
 		assertThat(Saturation.assess(ended, SETTINGS).saturated()).isFalse();
 	}
 

@@ -37,8 +37,9 @@ public final class BootPropertyDefaults {
 					"A single upload fills the disk. Raise it for services that accept large files."));
 
 	private static final List<BootPropertyDefault> R2DBC_POOL = List.of(
-			new BootPropertyDefault("spring.r2dbc.pool.max-acquire-time", "2s", "none: waits forever",
-					"With the pool exhausted, every request waits for a connection indefinitely."),
+			new BootPropertyDefault("spring.r2dbc.pool.max-acquire-time", "1s", "none: waits forever",
+					"With the pool exhausted, every request waits for a connection indefinitely. Per attempt: Boot's "
+							+ "acquire-retry of 1 allows a second one, so a request gets its 503 after about 2 s."),
 			new BootPropertyDefault("spring.r2dbc.pool.max-create-connection-time", "5s", "none: waits forever",
 					"A database that accepts TCP but never finishes the handshake hangs pool growth."),
 			new BootPropertyDefault("spring.r2dbc.pool.max-validation-time", "2s", "none: waits forever",

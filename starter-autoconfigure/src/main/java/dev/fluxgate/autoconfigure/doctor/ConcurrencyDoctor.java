@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsCollector;
 import dev.fluxgate.doctor.BlockingSignalSource;
 import dev.fluxgate.doctor.CapacityInputs;
 import dev.fluxgate.doctor.CapacityPlan;
@@ -124,7 +125,8 @@ public class ConcurrencyDoctor implements SmartLifecycle {
 		boolean stalled = totalStall != null && totalStall.compareTo(this.settings.stallThreshold()) >= 0;
 		if (stalled && !this.livenessBrokenByStall) {
 			this.livenessBrokenByStall = true;
-			logger.error("Every event loop has been unresponsive for {}: liveness is now BROKEN", totalStall);
+			logger.error("Every HTTP event loop has been unresponsive for {}: liveness is now BROKEN",
+					ConcurrencySettingsCollector.format(totalStall));
 			AvailabilityChangeEvent.publish(this.events, this, LivenessState.BROKEN);
 		}
 		else if (!stalled && this.livenessBrokenByStall) {
