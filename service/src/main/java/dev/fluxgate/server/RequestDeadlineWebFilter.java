@@ -52,6 +52,8 @@ public class RequestDeadlineWebFilter implements WebFilter, Ordered {
 
 	private final RequestExclusions exclusions;
 
+	private final RequestTimers timers = new RequestTimers();
+
 	private final Counter expiredOnArrival;
 
 	private final Counter expiredInProcessing;
@@ -107,7 +109,8 @@ public class RequestDeadlineWebFilter implements WebFilter, Ordered {
 			}
 			return Mono.empty();
 		});
-		Mono<Long> expiry = Mono.delay(applied).flatMap((tick) -> streaming.get() ? Mono.never() : Mono.just(tick));
+		Mono<Long> expiry = Mono.delay(applied, this.timers.schedulerFor(request))
+			.flatMap((tick) -> streaming.get() ? Mono.never() : Mono.just(tick));
 		return chain.filter(exchange)
 			.contextWrite(deadline::putIn)
 			.timeout(expiry, Mono.defer(() -> expired(applied)));
