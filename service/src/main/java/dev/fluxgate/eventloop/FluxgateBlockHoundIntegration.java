@@ -7,7 +7,7 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * Known momentary locks inside the libraries Fluxgate wires in, which BlockHound would otherwise report as blocking
  * calls on event loops. Found by BlockHound's own {@code ServiceLoader}, so it applies to Fluxgate's blocking
  * detection and to applications that install BlockHound themselves. Each allowance is a short lock that guards
- * in-memory state, never I/O.
+ * in-memory state, never I/O. Any other blocking call in these libraries is still reported.
  */
 public class FluxgateBlockHoundIntegration implements BlockHoundIntegration {
 
@@ -17,6 +17,12 @@ public class FluxgateBlockHoundIntegration implements BlockHoundIntegration {
 		// (reconnect, close) swaps the channel; contended writers park for that instant (redis/lettuce#2510).
 		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
 		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "decrementWriters");
+		// Resilience4j's circuit-breaker metrics: a lock around an in-memory ring of call outcomes, held only to
+		// add one outcome or read the aggregate; contended event loops park for that instant.
+		for (String window : new String[] { "FixedSizeSlidingWindowMetrics", "SlidingTimeWindowMetrics" }) {
+			builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics." + window, "record");
+			builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics." + window, "getSnapshot");
+		}
 	}
 
 }
