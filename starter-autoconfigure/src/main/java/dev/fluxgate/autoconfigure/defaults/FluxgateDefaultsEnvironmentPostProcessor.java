@@ -1,16 +1,11 @@
 package dev.fluxgate.autoconfigure.defaults;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import dev.fluxgate.autoconfigure.FluxgateEnablement;
 
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.env.DefaultPropertiesPropertySource;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.core.env.PropertySource;
 
 /**
  * Installs {@link BootPropertyDefaults} into the {@code defaultProperties} property source, the lowest precedence
@@ -37,12 +32,7 @@ public class FluxgateDefaultsEnvironmentPostProcessor implements EnvironmentPost
 		if (!FluxgateEnablement.isEnabled(environment)) {
 			return;
 		}
-		Map<String, Object> defaults = new LinkedHashMap<>(BootPropertyDefaults.applicableTo(environment, classLoader));
-		PropertySource<?> existing = environment.getPropertySources().get(DefaultPropertiesPropertySource.NAME);
-		if (existing != null) {
-			defaults.keySet().removeIf((name) -> existing.containsProperty(name));
-		}
-		DefaultPropertiesPropertySource.addOrMerge(defaults, environment.getPropertySources());
+		LowestPrecedenceDefaults.add(BootPropertyDefaults.applicableTo(environment, classLoader), environment);
 	}
 
 	@Override

@@ -5,15 +5,14 @@ import java.util.Map;
 
 import dev.fluxgate.autoconfigure.FluxgateEnablement;
 import dev.fluxgate.autoconfigure.defaults.FluxgateDefaultsEnvironmentPostProcessor;
+import dev.fluxgate.autoconfigure.defaults.LowestPrecedenceDefaults;
 
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.env.DefaultPropertiesPropertySource;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.core.env.PropertySource;
 
 /**
  * Installs {@link CircuitBreakerDefaults} into {@code defaultProperties} (the lowest precedence): the shared config,
@@ -42,11 +41,7 @@ public class CircuitBreakerDefaultsEnvironmentPostProcessor implements Environme
 		binder.bind("spring.http.serviceclient", names)
 			.ifBound((groups) -> groups.keySet()
 				.forEach((name) -> defaults.putAll(CircuitBreakerDefaults.instanceBase(name))));
-		PropertySource<?> existing = environment.getPropertySources().get(DefaultPropertiesPropertySource.NAME);
-		if (existing != null) {
-			defaults.keySet().removeIf(existing::containsProperty);
-		}
-		DefaultPropertiesPropertySource.addOrMerge(defaults, environment.getPropertySources());
+		LowestPrecedenceDefaults.add(defaults, environment);
 	}
 
 	@Override

@@ -4,6 +4,7 @@ import java.util.Map;
 
 import dev.fluxgate.autoconfigure.FluxgateEnablement;
 import dev.fluxgate.autoconfigure.defaults.FluxgateDefaultsEnvironmentPostProcessor;
+import dev.fluxgate.autoconfigure.defaults.LowestPrecedenceDefaults;
 
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
@@ -11,7 +12,6 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyN
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyState;
-import org.springframework.boot.env.DefaultPropertiesPropertySource;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.util.ClassUtils;
@@ -55,7 +55,7 @@ public class ReadinessGroupDefaults implements EnvironmentPostProcessor, Ordered
 		if (!probes || !concurrency || readinessGroupConfigured(environment)) {
 			return;
 		}
-		DefaultPropertiesPropertySource.addOrMerge(Map.of(INCLUDE, MEMBERS), environment.getPropertySources());
+		LowestPrecedenceDefaults.add(Map.of(INCLUDE, MEMBERS), environment);
 	}
 
 	private static boolean readinessGroupConfigured(ConfigurableEnvironment environment) {
