@@ -31,8 +31,9 @@ public class FluxgateServerProperties implements InitializingBean {
 	private Duration readTimeout = Duration.ofSeconds(20);
 
 	/**
-	 * Longest time a request may take, from the request filter to the last byte of the response. On expiry the
-	 * handler is cancelled (and with it its WebClient calls and R2DBC statements) and the client gets 504. WebFlux has
+	 * Longest time a request may take until its response starts. On expiry the handler is cancelled (and with it its
+	 * WebClient calls and R2DBC statements) and the client gets 504; a response that has started is never cut off,
+	 * since a truncated body is worse than a late one. WebFlux has
 	 * no limit: a request stuck on a hung dependency holds its memory, connections and pool slots forever, and its
 	 * caller's proxy answers 504 while the work goes on. 30 s is above the p99.9 of interactive APIs and leaves room
 	 * for a few downstream calls at the default 10 s client read timeout, yet is below the 60 s idle timeouts of
