@@ -31,6 +31,17 @@ public class FluxgateServerProperties implements InitializingBean {
 	private Duration readTimeout = Duration.ofSeconds(20);
 
 	/**
+	 * Longest time to receive a request's body, from its headers to its last byte. When exceeded, a request still
+	 * being handled is answered 408 Request Timeout, and the connection is closed. The read timeout bounds each pause,
+	 * not the total, and Reactor Netty keeps reading a body the handler left unread after answering, so a client
+	 * trickling a byte every few seconds (slowloris) holds its connection and buffers for as long as it likes. 5 min
+	 * (Node.js's bound for the same thing) leaves room for a 37 MB upload at 1 Mbit/s; raise it for larger uploads on
+	 * slow links, which also need a deadline exclusion. Headers are bounded by server.netty.idle-timeout. Applies to
+	 * HTTP/1.1; zero disables it.
+	 */
+	private Duration requestReadTimeout = Duration.ofMinutes(5);
+
+	/**
 	 * Longest time a request may take until its response starts. On expiry the handler is cancelled (and with it its
 	 * WebClient calls and R2DBC statements) and the client gets 504; a response that has started is never cut off,
 	 * since a truncated body is worse than a late one. WebFlux has
@@ -55,6 +66,14 @@ public class FluxgateServerProperties implements InitializingBean {
 		this.readTimeout = readTimeout;
 	}
 
+	public Duration getRequestReadTimeout() {
+		return this.requestReadTimeout;
+	}
+
+	public void setRequestReadTimeout(Duration requestReadTimeout) {
+		this.requestReadTimeout = requestReadTimeout;
+	}
+
 	public Duration getRequestTimeout() {
 		return this.requestTimeout;
 	}
@@ -73,13 +92,9 @@ public class FluxgateServerProperties implements InitializingBean {
 
 	@Override
 	public void afterPropertiesSet() {
-		PropertyChecks checks = PropertyChecks.forPrefix(PREFIX);
-		if (this.readTimeout == null || !this.readTimeout.isZero()) {
-			checks.positive("read-timeout", this.readTimeout);
-		}
-		if (this.requestTimeout == null || !this.requestTimeout.isZero()) {
-			checks.positive("request-timeout", this.requestTimeout);
-		}
+		positiveOrZero("read-timeout", this.readTimeout);
+		positiveOrZero("request-read-timeout", this.requestReadTimeout);
+		positiveOrZero("request-timeout", this.requestTimeout);
 		this.deadline.validate();
 		this.concurrency.validate();
 	}
@@ -287,6 +302,13 @@ public class FluxgateServerProperties implements InitializingBean {
 
 		}
 
+	}
+
+	private static void positiveOrZero(String name, Duration value) {
+		if (value == null || value.isNegative()) {
+			throw new InvalidPropertyException(PREFIX + "." + name, value,
+					"a positive duration (for example 20s), or 0 to disable");
+		}
 	}
 
 	private static void validatePatterns(String property, List<String> patterns) {
