@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import dev.fluxgate.overload.DeadlineExceededException;
 import dev.fluxgate.overload.OverloadExceptionHandler;
@@ -97,27 +98,17 @@ class RequestDeadlineWebFilterTests {
 	@Test
 	void deadlineThatFiresFirstAnswersA504ThatNothingOfTheHandlerLeaksInto() throws Exception {
 		MockServerWebExchange exchange = get();
-		WebFilterChain handler = (ex) -> Mono.<Void>fromRunnable(() -> {
+		expireWhileTheHandlerWaits(exchange, (ex) -> {
 			ServerHttpResponse response = ex.getResponse();
 			response.setStatusCode(HttpStatus.OK);
 			response.getHeaders().setContentType(MediaType.TEXT_PLAIN);
 			response.getHeaders().setContentLength(BODY.length());
 			response.getHeaders().set("X-Handler", "late");
 			response.addCookie(ResponseCookie.from("session", "late").build());
-			pause();
-			// Result handling that does not notice the cancellation, as when an offloaded method returns at the
-			// deadline: it writes after the 504.
+		}, (ex) -> {
+			ServerHttpResponse response = ex.getResponse();
 			response.writeWith(Mono.fromCallable(() -> buffer(response, BODY))).subscribe();
-			this.handlerDone.countDown();
-		}).subscribeOn(Schedulers.fromExecutorService(this.handlerThread));
-		Served served = serve(exchange, handler);
-		assertThat(this.handlerReady.await(10, TimeUnit.SECONDS)).isTrue();
-
-		this.clock.advanceTimeBy(Duration.ofSeconds(1));
-		served.awaitCompletion();
-		this.proceed.countDown();
-		assertThat(this.handlerDone.await(10, TimeUnit.SECONDS)).isTrue();
-
+		});
 		assertComplete504(exchange.getResponse());
 		assertThat(exceeded("server")).isEqualTo(1);
 	}
@@ -151,20 +142,11 @@ class RequestDeadlineWebFilterTests {
 		MockServerWebExchange exchange = MockServerWebExchange
 			.from(MockServerHttpRequest.get("/work").ifNoneMatch("\"v1\""));
 		AtomicReference<Boolean> notModified = new AtomicReference<>();
-		WebFilterChain handler = (ex) -> Mono.<Void>fromRunnable(() -> {
-			pause();
+		expireWhileTheHandlerWaits(exchange, (ex) -> {
+		}, (ex) -> {
 			notModified.set(ex.checkNotModified("\"v1\""));
 			ex.getResponse().setComplete().subscribe();
-			this.handlerDone.countDown();
-		}).subscribeOn(Schedulers.fromExecutorService(this.handlerThread));
-		Served served = serve(exchange, handler);
-		assertThat(this.handlerReady.await(10, TimeUnit.SECONDS)).isTrue();
-
-		this.clock.advanceTimeBy(Duration.ofSeconds(1));
-		served.awaitCompletion();
-		this.proceed.countDown();
-		assertThat(this.handlerDone.await(10, TimeUnit.SECONDS)).isTrue();
-
+		});
 		assertThat(notModified.get()).isFalse();
 		assertComplete504(exchange.getResponse());
 	}
@@ -316,6 +298,27 @@ class RequestDeadlineWebFilterTests {
 				new DeadlineSettings(Duration.ofMillis(500), HEADER, false, List.of()), this.meters,
 				new RequestTimers(this.clock));
 		return new Served(filter, exchange, handler);
+	}
+
+	/**
+	 * Runs a handler on its own thread that does {@code before}, waits while the deadline fires and the 504 is
+	 * written, then does {@code after}: result handling that does not notice the cancellation, as when an offloaded
+	 * method returns at the deadline.
+	 */
+	private void expireWhileTheHandlerWaits(MockServerWebExchange exchange, Consumer<ServerWebExchange> before,
+			Consumer<ServerWebExchange> after) throws InterruptedException {
+		WebFilterChain handler = (ex) -> Mono.<Void>fromRunnable(() -> {
+			before.accept(ex);
+			pause();
+			after.accept(ex);
+			this.handlerDone.countDown();
+		}).subscribeOn(Schedulers.fromExecutorService(this.handlerThread));
+		Served served = serve(exchange, handler);
+		assertThat(this.handlerReady.await(10, TimeUnit.SECONDS)).isTrue();
+		this.clock.advanceTimeBy(Duration.ofSeconds(1));
+		served.awaitCompletion();
+		this.proceed.countDown();
+		assertThat(this.handlerDone.await(10, TimeUnit.SECONDS)).isTrue();
 	}
 
 	private void pause() {
