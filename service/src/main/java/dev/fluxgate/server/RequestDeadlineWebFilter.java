@@ -1,7 +1,7 @@
 package dev.fluxgate.server;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.List;
 
 import dev.fluxgate.deadline.Deadline;
 import dev.fluxgate.overload.DeadlineExceededException;
@@ -13,7 +13,6 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -24,17 +23,26 @@ import org.springframework.web.server.WebFilterChain;
  * put in the Reactor context, where client calls cap their own timeouts by it, and in the exchange attribute
  * {@link #DEADLINE_ATTRIBUTE}.
  * <p>
- * When the deadline expires the handler's subscription is cancelled, which cancels whatever it is waiting for (a
- * WebClient call closes its connection, an R2DBC statement is abandoned), and the request fails with a
- * {@link DeadlineExceededException} error signal: 504 problem detail through the overload contract. A request whose
- * deadline has already passed on arrival (a header value of 0 or less) fails at once without running the handler.
- * A malformed header is ignored (logged at debug): a client's mistake must never become a 500.
+ * The deadline bounds the time until the response starts. When it expires first, the handler's subscription is
+ * cancelled, which cancels whatever it is waiting for (a WebClient call closes its connection, an R2DBC statement is
+ * abandoned), and the request fails with a {@link DeadlineExceededException} error signal: 504 problem detail
+ * through the overload contract. Once the handler has started its response (its body is ready, or it streams) the
+ * deadline leaves it alone: cutting a response that has started would send a status line with a truncated or
+ * missing body, which a client cannot tell from a slow one. Which of the two comes first is decided once, without a
+ * lock, by the {@link DeadlineResponse} the handler writes to, even when the handler commits from another thread
+ * (offloaded handlers) at the moment the timer fires on the event loop.
+ * <p>
+ * A request whose deadline has already passed on arrival (a header value of 0 or less) fails at once without running
+ * the handler. Several values (repeated headers, or a comma-separated list as proxies merge them): the smallest valid
+ * one wins. A malformed value is ignored (logged at debug): a client's mistake must never become a 500.
  * <p>
  * Not applied to excluded paths and long-lived streams (WebSocket upgrades, requests accepting
- * {@code text/event-stream} or {@code application/x-ndjson}); a response that turns out to be such a stream (its
- * content type is set when it commits) is not cut off either.
+ * {@code text/event-stream} or {@code application/x-ndjson}); a response that turns out to be a stream has started,
+ * so it is not cut off either.
  * <p>
- * Meter: {@code fluxgate.server.deadline.exceeded} (counter; tag {@code phase} = {@code arrival} | {@code processing}).
+ * Meter: {@code fluxgate.server.deadline.exceeded} (counter; tags {@code phase} = {@code arrival} |
+ * {@code processing}, and {@code origin} = {@code caller} when the deadline came from the caller's header,
+ * {@code server} when it was the server's own request timeout).
  */
 public class RequestDeadlineWebFilter implements WebFilter, Ordered {
 
@@ -48,15 +56,19 @@ public class RequestDeadlineWebFilter implements WebFilter, Ordered {
 
 	private static final int MAX_LOGGED_VALUE_LENGTH = 64;
 
+	private static final String METER = "fluxgate.server.deadline.exceeded";
+
 	private final DeadlineSettings settings;
 
 	private final RequestExclusions exclusions;
 
-	private final RequestTimers timers = new RequestTimers();
+	private final RequestTimers timers;
 
 	private final Counter expiredOnArrival;
 
-	private final Counter expiredInProcessing;
+	private final Counter expiredInProcessingByCaller;
+
+	private final Counter expiredInProcessingByServer;
 
 	/**
 	 * A filter.
@@ -64,19 +76,27 @@ public class RequestDeadlineWebFilter implements WebFilter, Ordered {
 	 * @param meterRegistry where to count expired deadlines; {@code null} for nowhere
 	 */
 	public RequestDeadlineWebFilter(DeadlineSettings settings, MeterRegistry meterRegistry) {
-		this.settings = settings;
-		this.exclusions = new RequestExclusions(settings.excludedPaths());
-		this.expiredOnArrival = counter(meterRegistry, "arrival");
-		this.expiredInProcessing = counter(meterRegistry, "processing");
+		this(settings, meterRegistry, new RequestTimers());
 	}
 
-	private static Counter counter(MeterRegistry registry, String phase) {
+	RequestDeadlineWebFilter(DeadlineSettings settings, MeterRegistry meterRegistry, RequestTimers timers) {
+		this.settings = settings;
+		this.exclusions = new RequestExclusions(settings.excludedPaths());
+		this.timers = timers;
+		this.expiredOnArrival = counter(meterRegistry, "arrival", "caller");
+		this.expiredInProcessingByCaller = counter(meterRegistry, "processing", "caller");
+		this.expiredInProcessingByServer = counter(meterRegistry, "processing", "server");
+	}
+
+	private static Counter counter(MeterRegistry registry, String phase, String origin) {
 		if (registry == null) {
 			return null;
 		}
-		return Counter.builder("fluxgate.server.deadline.exceeded")
-			.description("Requests whose deadline expired, on arrival or while being processed")
+		return Counter.builder(METER)
+			.description("Requests whose deadline expired, on arrival or while being processed, by where the "
+					+ "deadline came from: the caller's header or the server's request timeout")
 			.tag("phase", phase)
+			.tag("origin", origin)
 			.register(registry);
 	}
 
@@ -88,44 +108,53 @@ public class RequestDeadlineWebFilter implements WebFilter, Ordered {
 		}
 		Duration timeout = this.settings.requestTimeout();
 		Duration inbound = inboundBudget(request);
+		boolean fromCaller = false;
 		if (inbound != null) {
 			if (inbound.isZero() || inbound.isNegative()) {
 				increment(this.expiredOnArrival);
 				return Mono.error(new DeadlineExceededException("The request's deadline had passed when it arrived"));
 			}
-			timeout = (timeout == null || inbound.compareTo(timeout) < 0) ? inbound : timeout;
+			if (timeout == null || inbound.compareTo(timeout) < 0) {
+				timeout = inbound;
+				fromCaller = true;
+			}
 		}
 		if (timeout == null) {
 			return chain.filter(exchange);
 		}
 		Duration applied = timeout;
+		Counter expired = fromCaller ? this.expiredInProcessingByCaller : this.expiredInProcessingByServer;
 		Deadline deadline = Deadline.after(applied);
 		exchange.getAttributes().put(DEADLINE_ATTRIBUTE, deadline);
-		AtomicBoolean streaming = new AtomicBoolean();
-		ServerHttpResponse response = exchange.getResponse();
-		response.beforeCommit(() -> {
-			if (RequestExclusions.isStream(response.getHeaders().getContentType())) {
-				streaming.set(true);
-			}
-			return Mono.empty();
-		});
+		DeadlineResponse response = DeadlineResponse.of(exchange.getResponse());
+		// The timer only fires if it wins the response; once the handler has it, it never fires (a completing timer
+		// would count as a timeout too).
 		Mono<Long> expiry = Mono.delay(applied, this.timers.schedulerFor(request))
-			.flatMap((tick) -> streaming.get() ? Mono.never() : Mono.just(tick));
-		return chain.filter(exchange)
+			.flatMap((tick) -> response.expire() ? Mono.just(tick) : Mono.never());
+		// The handler's completion or error also needs the response (a body-less response, or the error handlers'
+		// answer); when the deadline has it, the handler's outcome never arrives and the 504 is the answer.
+		return chain.filter(new DeadlineExchange(exchange, response))
 			.contextWrite(deadline::putIn)
-			.timeout(expiry, Mono.defer(() -> expired(applied)));
+			.then(Mono.defer(() -> response.claim() ? Mono.<Void>empty() : Mono.<Void>never()))
+			.onErrorResume((ex) -> response.claim() ? Mono.error(ex) : dropped(ex))
+			.timeout(expiry, Mono.error(() -> {
+				increment(expired);
+				return new DeadlineExceededException(
+						"The request did not complete within its deadline of " + applied.toMillis() + " ms");
+			}));
 	}
 
-	private Mono<Void> expired(Duration timeout) {
-		increment(this.expiredInProcessing);
-		return Mono.error(new DeadlineExceededException(
-				"The request did not complete within its deadline of " + timeout.toMillis() + " ms"));
+	private static Mono<Void> dropped(Throwable ex) {
+		if (logger.isDebugEnabled()) {
+			logger.debug("Dropping the error of a request whose deadline expired first: {}", ex.toString());
+		}
+		return Mono.never();
 	}
 
 	private Duration inboundBudget(ServerHttpRequest request) {
-		Duration budget = parse(request, this.settings.header());
+		Duration budget = smallest(request, this.settings.header());
 		if (this.settings.acceptEnvoyHeader()) {
-			Duration envoy = parse(request, ENVOY_HEADER);
+			Duration envoy = smallest(request, ENVOY_HEADER);
 			if (envoy != null && (budget == null || envoy.compareTo(budget) < 0)) {
 				budget = envoy;
 			}
@@ -133,24 +162,55 @@ public class RequestDeadlineWebFilter implements WebFilter, Ordered {
 		return budget;
 	}
 
-	private static Duration parse(ServerHttpRequest request, String header) {
+	/**
+	 * The smallest valid value of a header, across repeated fields and comma-separated lists (as proxies merge
+	 * repeated fields): the caller's tightest budget. Empty list elements are skipped; malformed ones are ignored.
+	 */
+	private static Duration smallest(ServerHttpRequest request, String header) {
 		if (header == null) {
 			return null;
 		}
-		String value = request.getHeaders().getFirst(header);
-		if (value == null) {
+		List<String> values = request.getHeaders().get(header);
+		if (values == null) {
 			return null;
 		}
-		try {
-			return Duration.ofMillis(Long.parseLong(value.trim()));
-		}
-		catch (NumberFormatException ex) {
-			if (logger.isDebugEnabled()) {
-				logger.debug("Ignoring malformed deadline header {}: '{}' is not a number of milliseconds", header,
-						printable(value));
+		long smallest = Long.MAX_VALUE;
+		boolean found = false;
+		for (String value : values) {
+			int length = value.length();
+			int start = 0;
+			while (start <= length) {
+				int comma = value.indexOf(',', start);
+				int end = (comma < 0) ? length : comma;
+				int from = start;
+				int to = end;
+				while (from < to && isWhitespace(value.charAt(from))) {
+					from++;
+				}
+				while (to > from && isWhitespace(value.charAt(to - 1))) {
+					to--;
+				}
+				if (from < to) {
+					try {
+						long millis = Long.parseLong(value, from, to, 10);
+						smallest = Math.min(smallest, millis);
+						found = true;
+					}
+					catch (NumberFormatException ex) {
+						if (logger.isDebugEnabled()) {
+							logger.debug("Ignoring malformed deadline header {}: '{}' is not a number of milliseconds",
+									header, printable(value.substring(from, to)));
+						}
+					}
+				}
+				start = end + 1;
 			}
-			return null;
 		}
+		return found ? Duration.ofMillis(smallest) : null;
+	}
+
+	private static boolean isWhitespace(char c) {
+		return c == ' ' || c == '\t';
 	}
 
 	/** Header values are attacker-controlled: keep log lines short and on one line. */

@@ -58,9 +58,4 @@ final class RequestExclusions {
 		return false;
 	}
 
-	static boolean isStream(MediaType contentType) {
-		return contentType != null && (MediaType.TEXT_EVENT_STREAM.isCompatibleWith(contentType)
-				|| MediaType.APPLICATION_NDJSON.isCompatibleWith(contentType));
-	}
-
 }

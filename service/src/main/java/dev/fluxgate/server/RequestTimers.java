@@ -25,7 +25,24 @@ final class RequestTimers {
 	/** One scheduler per loop: as many as the server has loops. Never disposed: that would shut the loop down. */
 	private final Map<EventLoop, Scheduler> loops = new ConcurrentHashMap<>();
 
+	private final Scheduler fixed;
+
+	RequestTimers() {
+		this(null);
+	}
+
+	/**
+	 * Timers that all run on one scheduler, for tests that decide when a deadline expires.
+	 * @param fixed the scheduler, or {@code null} for the request's own event loop
+	 */
+	RequestTimers(Scheduler fixed) {
+		this.fixed = fixed;
+	}
+
 	Scheduler schedulerFor(ServerHttpRequest request) {
+		if (this.fixed != null) {
+			return this.fixed;
+		}
 		if (REACTOR_NETTY) {
 			EventLoop loop = ReactorNetty.eventLoopOf(request);
 			if (loop != null) {

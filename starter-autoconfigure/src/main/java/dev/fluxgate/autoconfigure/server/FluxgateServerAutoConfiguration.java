@@ -17,6 +17,7 @@ import dev.fluxgate.server.DeadlineSettings;
 import dev.fluxgate.server.LoadShedder;
 import dev.fluxgate.server.LoadSheddingWebFilter;
 import dev.fluxgate.server.RequestDeadlineWebFilter;
+import dev.fluxgate.server.RequestReadTimeout;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.spi.ConnectionFactory;
 import reactor.netty.http.server.HttpServer;
@@ -58,13 +59,21 @@ public final class FluxgateServerAutoConfiguration {
 	public static final String GATE_NAME = "server";
 
 	/**
-	 * Runs first, so the application's own server customizers may override the read timeout.
+	 * Runs first, so the application's own server customizers may override the read timeouts.
 	 */
 	@Bean
 	@Order(Ordered.HIGHEST_PRECEDENCE)
 	NettyServerCustomizer fluxgateNettyServerCustomizer(FluxgateServerProperties properties) {
-		return (server) -> properties.getReadTimeout().isZero() ? server
-				: server.readTimeout(properties.getReadTimeout());
+		return (server) -> {
+			HttpServer customized = server;
+			if (!properties.getReadTimeout().isZero()) {
+				customized = customized.readTimeout(properties.getReadTimeout());
+			}
+			if (!properties.getRequestReadTimeout().isZero()) {
+				customized = RequestReadTimeout.applyTo(customized, properties.getRequestReadTimeout());
+			}
+			return customized;
+		};
 	}
 
 	@Bean
@@ -83,6 +92,8 @@ public final class FluxgateServerAutoConfiguration {
 		return (settings) -> {
 			settings.bootProperty("server", "server.netty.idle-timeout", "none");
 			settings.fluxgateProperty("server", "fluxgate.server.read-timeout", properties.getReadTimeout());
+			settings.fluxgateProperty("server", "fluxgate.server.request-read-timeout",
+					properties.getRequestReadTimeout());
 			settings.fluxgateProperty("server", "fluxgate.server.request-timeout", properties.getRequestTimeout());
 			settings.fluxgateProperty("server", "fluxgate.server.deadline.header", properties.getDeadline().getHeader());
 			settings.fluxgateProperty("server", "fluxgate.server.deadline.margin", properties.getDeadline().getMargin());

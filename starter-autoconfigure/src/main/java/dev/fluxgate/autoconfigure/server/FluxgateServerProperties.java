@@ -31,8 +31,20 @@ public class FluxgateServerProperties implements InitializingBean {
 	private Duration readTimeout = Duration.ofSeconds(20);
 
 	/**
-	 * Longest time a request may take, from the request filter to the last byte of the response. On expiry the
-	 * handler is cancelled (and with it its WebClient calls and R2DBC statements) and the client gets 504. WebFlux has
+	 * Longest time to receive a request's body, from its headers to its last byte. When exceeded, a request still
+	 * being handled is answered 408 Request Timeout, and the connection is closed. The read timeout bounds each pause,
+	 * not the total, and Reactor Netty keeps reading a body the handler left unread after answering, so a client
+	 * trickling a byte every few seconds (slowloris) holds its connection and buffers for as long as it likes. 5 min
+	 * (Node.js's bound for the same thing) leaves room for a 37 MB upload at 1 Mbit/s; raise it for larger uploads on
+	 * slow links, which also need a deadline exclusion. Headers are bounded by server.netty.idle-timeout. Applies to
+	 * HTTP/1.1; zero disables it.
+	 */
+	private Duration requestReadTimeout = Duration.ofMinutes(5);
+
+	/**
+	 * Longest time a request may take until its response starts. On expiry the handler is cancelled (and with it its
+	 * WebClient calls and R2DBC statements) and the client gets 504; a response that has started is never cut off,
+	 * since a truncated body is worse than a late one. WebFlux has
 	 * no limit: a request stuck on a hung dependency holds its memory, connections and pool slots forever, and its
 	 * caller's proxy answers 504 while the work goes on. 30 s is above the p99.9 of interactive APIs and leaves room
 	 * for a few downstream calls at the default 10 s client read timeout, yet is below the 60 s idle timeouts of
@@ -54,6 +66,14 @@ public class FluxgateServerProperties implements InitializingBean {
 		this.readTimeout = readTimeout;
 	}
 
+	public Duration getRequestReadTimeout() {
+		return this.requestReadTimeout;
+	}
+
+	public void setRequestReadTimeout(Duration requestReadTimeout) {
+		this.requestReadTimeout = requestReadTimeout;
+	}
+
 	public Duration getRequestTimeout() {
 		return this.requestTimeout;
 	}
@@ -72,13 +92,9 @@ public class FluxgateServerProperties implements InitializingBean {
 
 	@Override
 	public void afterPropertiesSet() {
-		PropertyChecks checks = PropertyChecks.forPrefix(PREFIX);
-		if (this.readTimeout == null || !this.readTimeout.isZero()) {
-			checks.positive("read-timeout", this.readTimeout);
-		}
-		if (this.requestTimeout == null || !this.requestTimeout.isZero()) {
-			checks.positive("request-timeout", this.requestTimeout);
-		}
+		positiveOrZero("read-timeout", this.readTimeout);
+		positiveOrZero("request-read-timeout", this.requestReadTimeout);
+		positiveOrZero("request-timeout", this.requestTimeout);
 		this.deadline.validate();
 		this.concurrency.validate();
 	}
@@ -286,6 +302,13 @@ public class FluxgateServerProperties implements InitializingBean {
 
 		}
 
+	}
+
+	private static void positiveOrZero(String name, Duration value) {
+		if (value == null || value.isNegative()) {
+			throw new InvalidPropertyException(PREFIX + "." + name, value,
+					"a positive duration (for example 20s), or 0 to disable");
+		}
 	}
 
 	private static void validatePatterns(String property, List<String> patterns) {

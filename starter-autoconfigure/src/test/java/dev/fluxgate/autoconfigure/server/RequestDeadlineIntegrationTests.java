@@ -91,14 +91,14 @@ class RequestDeadlineIntegrationTests {
 
 	@Test
 	void expiredDeadlineAnswers504AndCancelsTheHandlersWebClientCall() throws InterruptedException {
-		double before = exceeded("processing");
+		double before = exceeded("processing", "server");
 		// A WebClient that Fluxgate did not customize: only the server's cancellation can end its call.
 		ResponseEntity<String> response = get("/plain/hang", null);
 		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
 		assertThat(response.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
 		assertThat(response.getBody()).contains("deadline-exceeded");
 		assertThat(downstreamClosed.get().await(5, TimeUnit.SECONDS)).as("downstream connection closed").isTrue();
-		assertThat(exceeded("processing")).isEqualTo(before + 1);
+		assertThat(exceeded("processing", "server")).isEqualTo(before + 1);
 	}
 
 	@Test
@@ -123,7 +123,24 @@ class RequestDeadlineIntegrationTests {
 	@Test
 	void inboundHeaderShortensTheDeadline() {
 		assertThat(get("/sleep?ms=400", null).getStatusCode()).isEqualTo(HttpStatus.OK);
+		double byCaller = exceeded("processing", "caller");
+		double byServer = exceeded("processing", "server");
 		assertThat(get("/sleep?ms=400", "100").getStatusCode()).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
+		// The caller's own deadline expired, not the server's request timeout.
+		assertThat(exceeded("processing", "caller")).isEqualTo(byCaller + 1);
+		assertThat(exceeded("processing", "server")).isEqualTo(byServer);
+	}
+
+	@Test
+	void smallestOfRepeatedOrMergedHeaderValuesWins() {
+		ResponseEntity<String> repeated = client.get()
+			.uri("/sleep?ms=400")
+			.header(HEADER, "5000", "100")
+			.exchangeToMono((r) -> r.toEntity(String.class))
+			.block(Duration.ofSeconds(10));
+		assertThat(repeated.getStatusCode()).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
+		assertThat(get("/sleep?ms=400", "5000, 100").getStatusCode()).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
+		assertThat(get("/sleep?ms=400", "soon, 100").getStatusCode()).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
 	}
 
 	@Test
@@ -143,13 +160,13 @@ class RequestDeadlineIntegrationTests {
 
 	@Test
 	void requestAlreadyLateOnArrivalIsRejectedWithoutRunningTheHandler() {
-		double before = exceeded("arrival");
+		double before = exceeded("arrival", "caller");
 		int runs = handlerRuns.get();
 		ResponseEntity<String> response = get("/count", "0");
 		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
 		assertThat(response.getBody()).contains("deadline-exceeded");
 		assertThat(handlerRuns.get()).isEqualTo(runs);
-		assertThat(exceeded("arrival")).isEqualTo(before + 1);
+		assertThat(exceeded("arrival", "caller")).isEqualTo(before + 1);
 	}
 
 	@Test
@@ -191,10 +208,11 @@ class RequestDeadlineIntegrationTests {
 			.block(Duration.ofSeconds(10));
 	}
 
-	private static double exceeded(String phase) {
+	private static double exceeded(String phase, String origin) {
 		return context.getBean(MeterRegistry.class)
 			.get("fluxgate.server.deadline.exceeded")
 			.tag("phase", phase)
+			.tag("origin", origin)
 			.counter()
 			.count();
 	}

@@ -28,7 +28,8 @@ class InvalidPropertyFailureAnalysisTests {
 			fluxgate.r2dbc.statement-timeout              | -2s   | a positive duration
 			fluxgate.r2dbc.pool.max-pending-acquire       | 0     | between 1 and 1000000
 			fluxgate.redis.request-queue-size             | 0     | between 1 and 10000000
-			fluxgate.server.read-timeout                  | -20s  | a positive duration
+			fluxgate.server.read-timeout                  | -20s  | a positive duration (for example 20s), or 0 to disable
+			fluxgate.server.request-read-timeout          | -5m   | a positive duration (for example 20s), or 0 to disable
 			""")
 	void invalidFluxgatePropertyIsNamedWithValueAndRange(String property, String value, String range,
 			CapturedOutput output) {
