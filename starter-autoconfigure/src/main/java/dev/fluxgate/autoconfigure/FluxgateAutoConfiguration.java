@@ -45,8 +45,9 @@ public final class FluxgateAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		OverloadExceptionHandler fluxgateOverloadExceptionHandler(ServerCodecConfigurer codecs) {
-			return new OverloadExceptionHandler(codecs);
+		OverloadExceptionHandler fluxgateOverloadExceptionHandler(ServerCodecConfigurer codecs,
+				ObjectProvider<MeterRegistry> meterRegistry) {
+			return new OverloadExceptionHandler(codecs, meterRegistry.getIfAvailable());
 		}
 
 	}
