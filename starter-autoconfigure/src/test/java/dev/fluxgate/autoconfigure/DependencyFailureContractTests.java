@@ -13,10 +13,12 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.fluxgate.autoconfigure.doctor.ConcurrencyDoctor;
 import dev.fluxgate.overload.OverloadExceptionHandler;
 import dev.fluxgate.test.HungServer;
 import dev.fluxgate.test.TcpProxy;
 import dev.fluxgate.test.TestServices;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.spi.ConnectionFactories;
 import org.junit.jupiter.api.AfterAll;
@@ -146,6 +148,14 @@ class DependencyFailureContractTests {
 		assertProblem(response, HttpStatus.GATEWAY_TIMEOUT, "db-statement-timeout");
 		assertThat(failures("db-statement-timeout")).isEqualTo(before + 2);
 		assertOneWarningWithoutStack("db-statement-timeout", "/db/sleep");
+		// The doctor reads the count: the database is slow or locked, and how to look.
+		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(context.getBean(ConcurrencyDoctor.class)
+			.diagnose()
+			.block(Duration.ofSeconds(10))
+			.findings()).anySatisfy((finding) -> {
+				assertThat(finding.resource()).isEqualTo("db-statement-timeout");
+				assertThat(finding.advice()).contains("pg_stat_activity", "pg_locks");
+			}));
 	}
 
 	@Test
@@ -242,11 +252,11 @@ class DependencyFailureContractTests {
 	}
 
 	private static double failures(String reason) {
-		return context.getBean(MeterRegistry.class)
-			.get(OverloadExceptionHandler.DEPENDENCY_FAILURES_METER)
+		Counter counter = context.getBean(MeterRegistry.class)
+			.find(OverloadExceptionHandler.DEPENDENCY_FAILURES_METER)
 			.tag("reason", reason)
-			.counter()
-			.count();
+			.counter();
+		return (counter != null) ? counter.count() : 0;
 	}
 
 	private static ResponseEntity<Map<String, Object>> get(String path) {
