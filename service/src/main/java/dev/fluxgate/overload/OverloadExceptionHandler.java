@@ -40,21 +40,27 @@ public class OverloadExceptionHandler implements WebExceptionHandler, Ordered {
 
 	private final DependencyFailureRecorder failures;
 
+	private final boolean classifyDependencyFailures;
+
 	/**
-	 * A handler that counts nothing.
+	 * A handler that renders dependency failures and counts nothing.
 	 * @param codecs the codecs that write the problem detail
 	 */
 	public OverloadExceptionHandler(ServerCodecConfigurer codecs) {
-		this(codecs, null);
+		this(codecs, null, true);
 	}
 
 	/**
 	 * A handler.
 	 * @param codecs the codecs that write the problem detail
 	 * @param meterRegistry where to count dependency failures; {@code null} for nowhere
+	 * @param classifyDependencyFailures whether to answer {@link DependencyFailure}s too, or only
+	 * {@link OverloadException}s
 	 */
-	public OverloadExceptionHandler(ServerCodecConfigurer codecs, MeterRegistry meterRegistry) {
+	public OverloadExceptionHandler(ServerCodecConfigurer codecs, MeterRegistry meterRegistry,
+			boolean classifyDependencyFailures) {
 		this.failures = new DependencyFailureRecorder(meterRegistry);
+		this.classifyDependencyFailures = classifyDependencyFailures;
 		List<HttpMessageWriter<?>> writers = codecs.getWriters();
 		this.context = new ServerResponse.Context() {
 			@Override
@@ -91,7 +97,8 @@ public class OverloadExceptionHandler implements WebExceptionHandler, Ordered {
 	}
 
 	private OverloadException dependencyFailure(ServerWebExchange exchange, Throwable ex) {
-		DependencyFailures.Classification classification = DependencyFailures.classify(ex);
+		DependencyFailures.Classification classification = this.classifyDependencyFailures
+				? DependencyFailures.classify(ex) : null;
 		if (classification == null) {
 			return null;
 		}
