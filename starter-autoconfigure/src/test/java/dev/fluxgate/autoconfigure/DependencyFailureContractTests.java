@@ -112,42 +112,27 @@ class DependencyFailureContractTests {
 
 	@Test
 	void aWebClientResponseTimeoutIsA504DependencyTimeout() {
-		double before = failures("dependency-timeout");
 		long started = System.nanoTime();
-		ResponseEntity<Map<String, Object>> first = get("/http/timeout");
-		Duration took = Duration.ofNanos(System.nanoTime() - started);
-		ResponseEntity<Map<String, Object>> second = get("/http/timeout");
+		ResponseEntity<Map<String, Object>> response = twiceAnswered("/http/timeout", HttpStatus.GATEWAY_TIMEOUT,
+				"dependency-timeout");
 
-		assertProblem(first, HttpStatus.GATEWAY_TIMEOUT, "dependency-timeout");
-		assertProblem(second, HttpStatus.GATEWAY_TIMEOUT, "dependency-timeout");
-		assertThat(first.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isNull();
 		// The 500 ms read timeout ended it, not the 30 s request deadline (a generous bound for a busy machine).
-		assertThat(took).isLessThan(Duration.ofSeconds(10));
-		assertThat(failures("dependency-timeout")).isEqualTo(before + 2);
-		assertOneWarningWithoutStack("dependency-timeout", "/http/timeout");
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+		assertThat(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isNull();
 	}
 
 	@Test
 	void anUnreachableHttpDependencyIsA503WithRetryAfter() {
-		double before = failures("dependency-unavailable");
-		ResponseEntity<Map<String, Object>> response = get("/http/refused");
-		get("/http/refused");
+		ResponseEntity<Map<String, Object>> response = twiceAnswered("/http/refused", HttpStatus.SERVICE_UNAVAILABLE,
+				"dependency-unavailable");
 
-		assertProblem(response, HttpStatus.SERVICE_UNAVAILABLE, "dependency-unavailable");
 		assertThat(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("5");
-		assertThat(failures("dependency-unavailable")).isEqualTo(before + 2);
-		assertOneWarningWithoutStack("dependency-unavailable", "/http/refused");
 	}
 
 	@Test
 	void aStatementTimeoutOnTheRealDatabaseIsA504DbStatementTimeout() {
-		double before = failures("db-statement-timeout");
-		ResponseEntity<Map<String, Object>> response = get("/db/sleep");
-		get("/db/sleep");
+		twiceAnswered("/db/sleep", HttpStatus.GATEWAY_TIMEOUT, "db-statement-timeout");
 
-		assertProblem(response, HttpStatus.GATEWAY_TIMEOUT, "db-statement-timeout");
-		assertThat(failures("db-statement-timeout")).isEqualTo(before + 2);
-		assertOneWarningWithoutStack("db-statement-timeout", "/db/sleep");
 		// The doctor reads the count: the database is slow or locked, and how to look.
 		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(context.getBean(ConcurrencyDoctor.class)
 			.diagnose()
@@ -160,14 +145,10 @@ class DependencyFailureContractTests {
 
 	@Test
 	void anUnreachableDatabaseIsA503DbUnavailableWithRetryAfter() {
-		double before = failures("db-unavailable");
-		ResponseEntity<Map<String, Object>> response = get("/db/unreachable");
-		get("/db/unreachable");
+		ResponseEntity<Map<String, Object>> response = twiceAnswered("/db/unreachable", HttpStatus.SERVICE_UNAVAILABLE,
+				"db-unavailable");
 
-		assertProblem(response, HttpStatus.SERVICE_UNAVAILABLE, "db-unavailable");
 		assertThat(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("5");
-		assertThat(failures("db-unavailable")).isEqualTo(before + 2);
-		assertOneWarningWithoutStack("db-unavailable", "/db/unreachable");
 	}
 
 	@Test
@@ -219,6 +200,22 @@ class DependencyFailureContractTests {
 
 		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.INTERNAL_SERVER_ERROR);
 		assertThat(response.getHeaders().getContentType()).isNotEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+	}
+
+	/**
+	 * Two requests to a path that fails the same way: both answered with the problem, both counted, one WARN.
+	 * @return the first response
+	 */
+	private static ResponseEntity<Map<String, Object>> twiceAnswered(String path, HttpStatus status, String reason) {
+		double before = failures(reason);
+		ResponseEntity<Map<String, Object>> first = get(path);
+		ResponseEntity<Map<String, Object>> second = get(path);
+
+		assertProblem(first, status, reason);
+		assertProblem(second, status, reason);
+		assertThat(failures(reason)).isEqualTo(before + 2);
+		assertOneWarningWithoutStack(reason, path);
+		return first;
 	}
 
 	private static void assertProblem(ResponseEntity<Map<String, Object>> response, HttpStatus status,
