@@ -7,6 +7,13 @@ import java.util.function.BiPredicate;
 
 import io.r2dbc.spi.R2dbcException;
 
+import static dev.fluxgate.overload.DependencyFailure.DB_STATEMENT_TIMEOUT;
+import static dev.fluxgate.overload.DependencyFailure.DB_UNAVAILABLE;
+import static dev.fluxgate.overload.DependencyFailure.DEPENDENCY_TIMEOUT;
+import static dev.fluxgate.overload.DependencyFailure.DEPENDENCY_UNAVAILABLE;
+import static dev.fluxgate.overload.DependencyFailure.REDIS_TIMEOUT;
+import static dev.fluxgate.overload.DependencyFailure.REDIS_UNAVAILABLE;
+
 /**
  * The one place that recognises a {@link DependencyFailure} in an error: by exception type anywhere in the cause chain
  * (clients and data-access layers wrap what they raise: Spring R2DBC in a {@code DataAccessResourceFailureException},
@@ -29,41 +36,29 @@ final class DependencyFailures {
 	static final List<Rule> RULES = List.of(
 			// PostgreSQL reports statement_timeout as 57014, which r2dbc-postgresql raises as a non-transient
 			// resource exception: the SQLSTATE rules come before the type rules.
-			new Rule(DependencyFailure.DB_STATEMENT_TIMEOUT, R2DBC_EXCEPTION, (ex, chain) -> "57014".equals(sqlState(ex))),
+			new Rule(DB_STATEMENT_TIMEOUT, R2DBC_EXCEPTION, (ex, chain) -> "57014".equals(sqlState(ex))),
 			// A driver's statement timeout; r2dbc-pool's acquire and validation timeouts wrap a TimeoutException.
-			new Rule(DependencyFailure.DB_STATEMENT_TIMEOUT, "io.r2dbc.spi.R2dbcTimeoutException",
+			new Rule(DB_STATEMENT_TIMEOUT, "io.r2dbc.spi.R2dbcTimeoutException",
 					(ex, chain) -> !isA(ex.getCause(), "java.util.concurrent.TimeoutException")),
-			new Rule(DependencyFailure.DB_UNAVAILABLE, R2DBC_EXCEPTION, (ex, chain) -> unreachableSqlState(sqlState(ex))),
+			new Rule(DB_UNAVAILABLE, R2DBC_EXCEPTION, (ex, chain) -> unreachableSqlState(sqlState(ex))),
 			// No SQLSTATE: the driver itself failed to connect or lost the connection, the server sent no error.
-			new Rule(DependencyFailure.DB_UNAVAILABLE, "io.r2dbc.spi.R2dbcNonTransientResourceException",
-					(ex, chain) -> sqlState(ex) == null),
-			new Rule(DependencyFailure.DB_UNAVAILABLE, "io.r2dbc.spi.R2dbcTransientResourceException",
-					(ex, chain) -> sqlState(ex) == null),
-			new Rule(DependencyFailure.REDIS_TIMEOUT, "io.lettuce.core.RedisCommandTimeoutException", Rule.ANY),
-			new Rule(DependencyFailure.REDIS_UNAVAILABLE, "io.lettuce.core.RedisConnectionException", Rule.ANY),
-			new Rule(DependencyFailure.REDIS_UNAVAILABLE,
-					"org.springframework.data.redis.RedisConnectionFailureException", Rule.ANY),
+			new Rule(DB_UNAVAILABLE, "io.r2dbc.spi.R2dbcNonTransientResourceException", (ex, chain) -> sqlState(ex) == null),
+			new Rule(DB_UNAVAILABLE, "io.r2dbc.spi.R2dbcTransientResourceException", (ex, chain) -> sqlState(ex) == null),
+			new Rule(REDIS_TIMEOUT, "io.lettuce.core.RedisCommandTimeoutException", Rule.ANY),
+			new Rule(REDIS_UNAVAILABLE, "io.lettuce.core.RedisConnectionException", Rule.ANY),
+			new Rule(REDIS_UNAVAILABLE, "org.springframework.data.redis.RedisConnectionFailureException", Rule.ANY),
 			// Lettuce refuses a command locally (not connected with REJECT_COMMANDS, connection closed, queue full)
 			// with a plain RedisException that has no subtype: its origin, the connection's endpoint, identifies it.
-			new Rule(DependencyFailure.REDIS_UNAVAILABLE, "io.lettuce.core.RedisException",
-					(ex, chain) -> ex.getClass().getName().equals("io.lettuce.core.RedisException")
-							&& raisedBy(ex, "io.lettuce.core.protocol.DefaultEndpoint")),
+			new Rule(REDIS_UNAVAILABLE, "io.lettuce.core.RedisException", DependencyFailures::refusedByLettuce),
 			// HTTP clients: only inside a client call, so that a server-side read timeout is never mistaken for one.
-			// Connect failures first: the JDK's connect timeout is an HttpTimeoutException and Netty's a
-			// ConnectException.
-			new Rule(DependencyFailure.DEPENDENCY_UNAVAILABLE, "java.net.ConnectException", DependencyFailures::inHttpCall),
-			new Rule(DependencyFailure.DEPENDENCY_UNAVAILABLE, "java.net.http.HttpConnectTimeoutException",
-					DependencyFailures::inHttpCall),
-			new Rule(DependencyFailure.DEPENDENCY_UNAVAILABLE, "java.net.NoRouteToHostException",
-					DependencyFailures::inHttpCall),
-			new Rule(DependencyFailure.DEPENDENCY_UNAVAILABLE, "java.net.UnknownHostException",
-					DependencyFailures::inHttpCall),
-			new Rule(DependencyFailure.DEPENDENCY_TIMEOUT, "io.netty.handler.timeout.ReadTimeoutException",
-					DependencyFailures::inHttpCall),
-			new Rule(DependencyFailure.DEPENDENCY_TIMEOUT, "java.net.http.HttpTimeoutException",
-					DependencyFailures::inHttpCall),
-			new Rule(DependencyFailure.DEPENDENCY_TIMEOUT, "java.net.SocketTimeoutException",
-					DependencyFailures::inHttpCall));
+			// Connect failures first: the JDK's connect timeout is an HttpTimeoutException, Netty's a ConnectException.
+			new Rule(DEPENDENCY_UNAVAILABLE, "java.net.ConnectException", DependencyFailures::inHttpCall),
+			new Rule(DEPENDENCY_UNAVAILABLE, "java.net.http.HttpConnectTimeoutException", DependencyFailures::inHttpCall),
+			new Rule(DEPENDENCY_UNAVAILABLE, "java.net.NoRouteToHostException", DependencyFailures::inHttpCall),
+			new Rule(DEPENDENCY_UNAVAILABLE, "java.net.UnknownHostException", DependencyFailures::inHttpCall),
+			new Rule(DEPENDENCY_TIMEOUT, "io.netty.handler.timeout.ReadTimeoutException", DependencyFailures::inHttpCall),
+			new Rule(DEPENDENCY_TIMEOUT, "java.net.http.HttpTimeoutException", DependencyFailures::inHttpCall),
+			new Rule(DEPENDENCY_TIMEOUT, "java.net.SocketTimeoutException", DependencyFailures::inHttpCall));
 
 	/** Exceptions that mean the error came out of an HTTP client call (WebClient, RestClient, RestTemplate). */
 	private static final List<String> HTTP_CLIENT_EXCEPTIONS = List.of(
@@ -112,9 +107,10 @@ final class DependencyFailures {
 		return chain.stream().anyMatch((link) -> HTTP_CLIENT_EXCEPTIONS.stream().anyMatch((type) -> isA(link, type)));
 	}
 
-	private static boolean raisedBy(Throwable ex, String className) {
+	private static boolean refusedByLettuce(Throwable ex, List<Throwable> chain) {
 		StackTraceElement[] stack = ex.getStackTrace();
-		return stack.length > 0 && stack[0].getClassName().startsWith(className);
+		return ex.getClass().getName().equals("io.lettuce.core.RedisException") && stack.length > 0
+				&& stack[0].getClassName().startsWith("io.lettuce.core.protocol.DefaultEndpoint");
 	}
 
 	private static boolean unreachableSqlState(String sqlState) {

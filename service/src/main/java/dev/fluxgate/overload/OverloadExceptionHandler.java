@@ -91,7 +91,8 @@ public class OverloadExceptionHandler implements WebExceptionHandler, Ordered {
 			// Raised elsewhere in Fluxgate with a dependency failure's reason (the pool's db-unavailable): same count.
 			OverloadException raised = overload;
 			DependencyFailure.ofReason(raised.getReason())
-				.ifPresent((failure) -> this.failures.record(failure, ex, raised, DependencyFailureRecorder.describe(exchange)));
+				.ifPresent((failure) -> this.failures.record(failure, ex, raised,
+						DependencyFailureRecorder.describe(exchange)));
 		}
 		return render(exchange, overload);
 	}
