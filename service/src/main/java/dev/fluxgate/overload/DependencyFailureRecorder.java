@@ -100,8 +100,8 @@ final class DependencyFailureRecorder {
 	}
 
 	private static String summary(Throwable ex) {
-		String message = ex.getMessage();
-		return (message != null) ? ex.getClass().getName() + ": " + printable(message) : ex.getClass().getName();
+		String message = (ex.getMessage() != null) ? printable(ex.getMessage()).replaceAll("\\.+$", "") : "";
+		return message.isEmpty() ? ex.getClass().getName() : ex.getClass().getName() + ": " + message;
 	}
 
 	/** One short line: messages and paths may be long, multi-line or come from the client. */

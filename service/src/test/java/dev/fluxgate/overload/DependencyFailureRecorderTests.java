@@ -43,7 +43,7 @@ class DependencyFailureRecorderTests {
 
 	@Test
 	void oneWarningPerKindPerIntervalThenOneWithTheCountOfTheRest() {
-		RuntimeException cause = new RuntimeException("statement timeout");
+		RuntimeException cause = new RuntimeException("statement timeout.");
 		for (int i = 0; i < 5; i++) {
 			record(DependencyFailure.DB_STATEMENT_TIMEOUT, cause);
 		}
@@ -58,7 +58,8 @@ class DependencyFailureRecorderTests {
 		List<String> lines = warnings().stream().map(ILoggingEvent::getFormattedMessage).toList();
 		assertThat(lines).hasSize(3);
 		assertThat(lines.get(0)).startsWith("504 db-statement-timeout for GET /orders/42: java.lang.RuntimeException: "
-				+ "statement timeout").doesNotContain("more since");
+				+ "statement timeout. Counted in fluxgate.server.dependency.failures{reason=db-statement-timeout}")
+			.doesNotContain("more since");
 		assertThat(lines.get(1)).startsWith("503 redis-unavailable");
 		assertThat(lines.get(2)).contains("(and 5 more since the last report)");
 		assertThat(warnings()).allSatisfy((warning) -> assertThat(warning.getThrowableProxy()).isNull());

@@ -86,7 +86,8 @@ class DependencyFailureContractTests {
 		closedPort = closedPort();
 		List<String> properties = new ArrayList<>(List.of(TestServices.postgres().r2dbcProperties()));
 		properties.addAll(List.of("server.port=0", "spring.main.banner-mode=off",
-				"management.health.redis.enabled=false", "spring.data.redis.host=127.0.0.1",
+				"management.health.redis.enabled=false", "spring.r2dbc.pool.initial-size=1",
+				"spring.r2dbc.pool.max-size=2", "spring.data.redis.host=127.0.0.1",
 				"spring.data.redis.port=" + redisProxy.port(), "spring.http.clients.read-timeout=500ms",
 				"fluxgate.r2dbc.statement-timeout=300ms", "test.hung=" + hung.url(),
 				"test.closed=http://127.0.0.1:" + closedPort,
