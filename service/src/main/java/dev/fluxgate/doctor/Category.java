@@ -16,7 +16,7 @@ public enum Category {
 	/** CPU and event-loop overload: lag without blocking. */
 	EVENT_LOOP,
 
-	/** Timeouts, retries and exhausted budgets. */
+	/** Timeouts, retries, exhausted budgets and dependencies that cannot be reached. */
 	TIMEOUTS,
 
 	/** Shedding, bulkhead and rate-limit rejections, open circuits. */

@@ -131,9 +131,7 @@ public final class Diagnosis {
 				findings.add(new Finding("pool.exhausted", Category.POOL, severity, pool.key(),
 						"Pool %s has been at its maximum of %d connections with acquisitions waiting for %d ms (now %d in use, %d waiting)."
 							.formatted(pool.key(), pool.max(), held.toMillis(), pool.acquired(), pool.pending()),
-						evidence,
-						"Raise %s (now %d) if the database or host can take more connections (see capacity), or shorten how long each request holds a connection (no remote calls inside transactions, statement timeouts). Waiters fail after the acquire timeout rather than queueing forever."
-							.formatted(pool.sizeProperty(), pool.max())));
+						evidence, exhaustedAdvice(history, pool)));
 			}
 			if (pool.maxPending() != Integer.MAX_VALUE && pool.maxPending() > 0
 					&& pool.pending() >= 0.8 * pool.maxPending()) {
@@ -158,6 +156,16 @@ public final class Diagnosis {
 				}
 			}
 		}
+	}
+
+	private static String exhaustedAdvice(List<Signals> history, PoolSignal pool) {
+		long statementTimeouts = "r2dbc".equals(pool.type()) ? recent(history, "db-statement-timeout") : 0;
+		if (statementTimeouts > 0) {
+			return "The connections are held by statements the database does not finish (%d statement timeout(s) recently, see the db-statement-timeout finding): the database is slow or locked. A bigger pool only queues more work on it; fix the database side first."
+				.formatted(statementTimeouts);
+		}
+		return "Raise %s (now %d) if the database or host can take more connections (see capacity), or shorten how long each request holds a connection (no remote calls inside transactions, statement timeouts). Waiters fail after the acquire timeout rather than queueing forever."
+			.formatted(pool.sizeProperty(), pool.max());
 	}
 
 	private static boolean leakShape(Signals signals, String key) {
@@ -193,27 +201,98 @@ public final class Diagnosis {
 	}
 
 	private static void timeouts(List<Signals> history, List<Finding> findings) {
-		Signals oldest = history.get(0);
 		Signals newest = newest(history);
 		for (TimeoutSignal signal : newest.timeouts()) {
-			long recent = (history.size() > 1) ? signal.count() - oldest.timeoutCount(signal.meter()) : signal.count();
+			long recent = recent(history, signal);
 			if (recent <= 0) {
 				continue;
 			}
 			Map<String, Object> evidence = new LinkedHashMap<>();
 			evidence.put(signal.meter(), signal.count());
 			evidence.put("recent", recent);
-			boolean retry = "retry".equals(signal.kind());
-			findings.add(new Finding(retry ? "retries" : "timeouts", Category.TIMEOUTS, Severity.WARNING,
-					signal.source(),
-					retry ? "%d call(s) to %s needed retries recently.".formatted(recent, signal.source())
-							: "%d %s timeout(s) recently.".formatted(recent, signal.source()),
-					evidence,
-					retry ? "Retries multiply load on a struggling dependency: keep %s small with backoff and jitter, and only retry idempotent calls within the request deadline."
-						.formatted(signal.property())
-							: "Timeouts are a symptom: check the findings above first. If the dependency is just slow, raise %s only as far as the request deadline allows; otherwise fix the cause (exhausted pool, blocked loop)."
-								.formatted(signal.property())));
+			switch (signal.kind()) {
+				case "retry" -> findings.add(new Finding("retries", Category.TIMEOUTS, Severity.WARNING,
+						signal.source(), "%d call(s) to %s needed retries recently.".formatted(recent, signal.source()),
+						evidence,
+						"Retries multiply load on a struggling dependency: keep %s small with backoff and jitter, and only retry idempotent calls within the request deadline."
+							.formatted(signal.property())));
+				case "unavailable" -> findings.add(new Finding("unreachable", Category.TIMEOUTS, Severity.CRITICAL,
+						signal.source(), unreachableSummary(signal, recent), evidence, unreachableAdvice(signal)));
+				default -> findings.add(new Finding("timeouts", Category.TIMEOUTS,
+						"caller-deadline".equals(signal.source()) ? Severity.INFO : Severity.WARNING, signal.source(),
+						timeoutSummary(signal, recent), evidence, timeoutAdvice(signal, history)));
+			}
 		}
+	}
+
+	private static long recent(List<Signals> history, TimeoutSignal signal) {
+		return (history.size() > 1) ? signal.count() - history.get(0).timeoutCount(signal.meter()) : signal.count();
+	}
+
+	/** Recent count of a source across the window, 0 when it has none. */
+	private static long recent(List<Signals> history, String source) {
+		return newest(history).timeouts()
+			.stream()
+			.filter((signal) -> signal.source().equals(source))
+			.mapToLong((signal) -> recent(history, signal))
+			.sum();
+	}
+
+	private static String timeoutSummary(TimeoutSignal signal, long recent) {
+		return switch (signal.source()) {
+			case "db-statement-timeout" -> "%d request(s) failed with 504 recently because a database statement ran into the statement timeout."
+				.formatted(recent);
+			case "dependency-timeout" -> "%d request(s) failed with 504 recently because an HTTP dependency did not answer within its response timeout."
+				.formatted(recent);
+			case "redis-timeout" -> "%d request(s) failed with 504 recently because a Redis command timed out."
+				.formatted(recent);
+			case "caller-deadline" -> "%d request(s) ran out of the time budget their caller sent (deadline header) recently."
+				.formatted(recent);
+			default -> "%d %s timeout(s) recently.".formatted(recent, signal.source());
+		};
+	}
+
+	private static String timeoutAdvice(TimeoutSignal signal, List<Signals> history) {
+		return switch (signal.source()) {
+			case "db-statement-timeout" -> "The database is slow or blocked by locks; more connections or a longer acquire time will not help. Look in PostgreSQL: pg_stat_activity for long-running statements and sessions 'idle in transaction' (wait_event_type = 'Lock' marks waiters), and pg_locks with pg_blocking_pids(pid) for who holds the lock. Fix the slow query (EXPLAIN ANALYZE, an index) or the lock holder; raise %s only if the statements are legitimately that slow, and only as far as the request deadline allows."
+				.formatted(signal.property());
+			case "dependency-timeout" -> "Find the slow dependency in http.client.requests (client.name, uri, outcome) and fix it or answer with a fallback. Raise %s (or a Fluxgate dependency's fluxgate.dependencies.<name>.timeout) only if the dependency is legitimately that slow, and only as far as the request deadline allows."
+				.formatted(signal.property());
+			case "redis-timeout" -> "Redis is slow or overloaded: check SLOWLOG GET, LATENCY DOCTOR and its CPU (one slow command delays every other), and avoid O(N) commands on big keys. Raise %s only if the commands are legitimately that slow."
+				.formatted(signal.property());
+			case "caller-deadline" -> "The caller's own deadline (the header named by %s) ended these requests, not this service's request timeout, so changing that timeout changes nothing. Look at the caller: its timeout and where its time went before the call. If this service is too slow for the budget it gets, the findings above say why."
+				.formatted(signal.property());
+			case "r2dbc-acquire" -> (recent(history, "db-statement-timeout") > 0)
+					? "Connections are held by statements the database does not finish in time (see the db-statement-timeout finding): fix the database side first. A longer %s only makes requests wait longer for connections that are stuck."
+						.formatted(signal.property())
+					: genericTimeoutAdvice(signal);
+			default -> genericTimeoutAdvice(signal);
+		};
+	}
+
+	private static String genericTimeoutAdvice(TimeoutSignal signal) {
+		return "Timeouts are a symptom: check the findings above first. If the dependency is just slow, raise %s only as far as the request deadline allows; otherwise fix the cause (exhausted pool, blocked loop)."
+			.formatted(signal.property());
+	}
+
+	private static String unreachableSummary(TimeoutSignal signal, long recent) {
+		String what = switch (signal.source()) {
+			case "db-unavailable" -> "the database could not be reached or refused connections";
+			case "redis-unavailable" -> "Redis could not be reached";
+			default -> "an HTTP dependency could not be reached";
+		};
+		return "%d request(s) got 503 %s recently: %s.".formatted(recent, signal.source(), what);
+	}
+
+	private static String unreachableAdvice(TimeoutSignal signal) {
+		return switch (signal.source()) {
+			case "db-unavailable" -> "Check that the database is up and reachable from this instance (%s, DNS, network, credentials) and that it accepts more connections (max_connections: 'too many clients'). Callers are told to come back with Retry-After; the r2dbc health component shows the same outage."
+				.formatted(signal.property());
+			case "redis-unavailable" -> "Check that Redis is up and reachable from this instance (%s / port / url). While the connection is down, commands are refused at once (fluxgate.redis.disconnected-behavior=reject-commands) and Lettuce reconnects in the background; callers are told to come back with Retry-After."
+				.formatted(signal.property());
+			default -> "An HTTP dependency refused connections, could not be resolved or did not accept a connection within %s. Find it in http.client.requests (client.name, outcome) and check that it is up; a Fluxgate dependency (fluxgate.dependencies.<name>) opens its circuit after repeated failures and then answers 503 circuit-open at once."
+				.formatted(signal.property());
+		};
 	}
 
 	private static void gates(List<Signals> history, DiagnosisSettings settings, List<Finding> findings) {

@@ -13,6 +13,8 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import dev.fluxgate.overload.DependencyFailure;
+import dev.fluxgate.overload.OverloadExceptionHandler;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -36,9 +38,12 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
  * <li>{@code fluxgate.blocking.calls} (counter, tag {@code method}: the blocking call BlockHound caught)</li>
  * <li>{@code reactor.netty.connection.provider.*} (gauges, tags {@code name}, {@code remote.address})</li>
  * <li>{@code http.server.requests.active} (long task timer): requests in flight</li>
- * <li>timeouts: {@code fluxgate.r2dbc.pool.acquire{outcome=timeout}}, {@code http.server.requests{status=504}},
- * {@code http.client.requests} and {@code lettuce} with a timeout exception/error tag; retries:
- * {@code resilience4j.retry.calls{kind=*_with_retry}}</li>
+ * <li>timeouts: {@code fluxgate.r2dbc.pool.acquire{outcome=timeout}},
+ * {@code fluxgate.server.deadline.exceeded} (by {@code origin}: the server's own request timeout or the caller's
+ * deadline), {@code http.client.requests} and {@code lettuce} with a timeout exception/error tag; retries:
+ * {@code fluxgate.dependency.retries}, {@code resilience4j.retry.calls{kind=*_with_retry}}</li>
+ * <li>dependency failures: {@value OverloadExceptionHandler#DEPENDENCY_FAILURES_METER} (tag {@code reason}),
+ * requests answered 504 or 503 because a dependency timed out or could not be reached</li>
  * </ul>
  * Reactor Netty registers its meters in Micrometer's global registry, so that one is searched too.
  */
@@ -64,6 +69,12 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 
 	/** Fluxgate's timer of R2DBC connection acquisition. */
 	public static final String R2DBC_ACQUIRE = "fluxgate.r2dbc.pool.acquire";
+
+	/**
+	 * Counter of requests whose deadline expired, published by the request deadline filter (tags {@code phase} and
+	 * {@code origin}).
+	 */
+	public static final String DEADLINE_EXCEEDED = "fluxgate.server.deadline.exceeded";
 
 	private static final String PROVIDER = "reactor.netty.connection.provider.";
 
@@ -217,10 +228,16 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 			signals.add(new TimeoutSignal("timeout", "r2dbc-acquire", R2DBC_ACQUIRE + "{outcome=timeout}", acquire,
 					"spring.r2dbc.pool.max-acquire-time"));
 		}
-		long deadline = count("http.server.requests", "status", "504"::equals);
-		if (deadline > 0) {
-			signals.add(new TimeoutSignal("timeout", "server-deadline", "http.server.requests{status=504}", deadline,
+		Map<String, Double> deadlines = sumBy(DEADLINE_EXCEEDED, MeterSignals::deadlineOrigin);
+		long server = deadlines.getOrDefault("server", 0.0).longValue();
+		if (server > 0) {
+			signals.add(new TimeoutSignal("timeout", "server-deadline", DEADLINE_EXCEEDED + "{origin=server}", server,
 					"fluxgate.server.request-timeout"));
+		}
+		long caller = deadlines.getOrDefault("caller", 0.0).longValue();
+		if (caller > 0) {
+			signals.add(new TimeoutSignal("timeout", "caller-deadline", DEADLINE_EXCEEDED + "{origin=caller}", caller,
+					"fluxgate.server.deadline.header"));
 		}
 		long client = count("http.client.requests", "exception", (value) -> value.contains("Timeout"));
 		if (client > 0) {
@@ -231,6 +248,15 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 		if (redis > 0) {
 			signals.add(new TimeoutSignal("timeout", "redis", "lettuce{error=*Timeout*}", redis,
 					"spring.data.redis.timeout"));
+		}
+		Map<String, Double> failures = sumByTag(OverloadExceptionHandler.DEPENDENCY_FAILURES_METER, "reason");
+		for (DependencyFailure failure : DependencyFailure.values()) {
+			long total = failures.getOrDefault(failure.reason(), 0.0).longValue();
+			if (total > 0) {
+				signals.add(new TimeoutSignal(failure.isTimeout() ? "timeout" : "unavailable", failure.reason(),
+						OverloadExceptionHandler.DEPENDENCY_FAILURES_METER + "{reason=" + failure.reason() + "}",
+						total, governingProperty(failure)));
+			}
 		}
 		long fluxgateRetries = count("fluxgate.dependency.retries", "outcome", (value) -> true);
 		if (fluxgateRetries > 0) {
@@ -243,6 +269,30 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 					retried, "resilience4j.retry.instances.<name>.max-attempts"));
 		}
 		return signals;
+	}
+
+	/**
+	 * Who set the deadline that expired. Without the {@code origin} tag, an expiry on arrival can only come from the
+	 * caller's header (a budget of 0 or less); anything else counts as the server's.
+	 */
+	private static String deadlineOrigin(Meter meter) {
+		String origin = meter.getId().getTag("origin");
+		if (origin != null) {
+			return origin;
+		}
+		return "arrival".equals(meter.getId().getTag("phase")) ? "caller" : "server";
+	}
+
+	/** The property named in advice: what bounds the call, or where the unreachable service is configured. */
+	private static String governingProperty(DependencyFailure failure) {
+		return switch (failure) {
+			case DEPENDENCY_TIMEOUT -> "spring.http.clients.read-timeout";
+			case DEPENDENCY_UNAVAILABLE -> "spring.http.clients.connect-timeout";
+			case DB_STATEMENT_TIMEOUT -> "fluxgate.r2dbc.statement-timeout";
+			case DB_UNAVAILABLE -> "spring.r2dbc.url";
+			case REDIS_TIMEOUT -> "spring.data.redis.timeout";
+			case REDIS_UNAVAILABLE -> "spring.data.redis.host";
+		};
 	}
 
 	private long count(String name, String tagKey, java.util.function.Predicate<String> tagValue) {

@@ -12,6 +12,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -41,12 +42,15 @@ public final class FluxgateAutoConfiguration {
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 	@ConditionalOnClass(ServerCodecConfigurer.class)
+	@EnableConfigurationProperties(FluxgateOverloadProperties.class)
 	static class OverloadContractConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		OverloadExceptionHandler fluxgateOverloadExceptionHandler(ServerCodecConfigurer codecs) {
-			return new OverloadExceptionHandler(codecs);
+		OverloadExceptionHandler fluxgateOverloadExceptionHandler(ServerCodecConfigurer codecs,
+				ObjectProvider<MeterRegistry> meterRegistry, FluxgateOverloadProperties properties) {
+			return new OverloadExceptionHandler(codecs, meterRegistry.getIfAvailable(),
+					properties.getDependencyFailures().isEnabled());
 		}
 
 	}
