@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CancelledTaskDropsTests {
 
 	private final BoundedExecutor executor = new BoundedExecutor(
-			new BoundedExecutorSettings("blocking", 1, 0, Duration.ofSeconds(10), Duration.ofSeconds(1), false), null);
+			new BoundedExecutorSettings("blocking", 1, 4, Duration.ofSeconds(10), Duration.ofSeconds(1), false), null);
 
 	private final List<Throwable> globallyDropped = new CopyOnWriteArrayList<>();
 
