@@ -26,8 +26,8 @@ import org.springframework.web.server.ServerWebExchange;
  * Fire-and-forget work that runs after (or beside) a response, in this process, with bounds: at most
  * {@code concurrency} tasks run and {@code queueCapacity} wait. A task beyond that is refused at submission with a
  * {@link CapacityExceededException} (503 + {@code Retry-After} if it escapes a handler), never silently dropped. A
- * failing task is logged and counted. {@link #shutdown(Duration)} runs what is queued within a timeout and logs how
- * many tasks it had to drop.
+ * failing task is logged and counted. {@link #shutdown(Duration)} runs what is queued within a timeout and logs what
+ * it drained and what it had to drop.
  * <p>
  * This is not a queue: tasks live only in memory and are lost if the process dies. Work that must survive a crash
  * belongs in a message broker.
@@ -173,15 +173,27 @@ public final class BackgroundTasks implements Gate {
 	}
 
 	/**
-	 * Stop accepting tasks, run what is queued within the timeout, then give up on the rest: log how many tasks were
-	 * dropped (never started) or interrupted (still running).
-	 * @param timeout how long to wait for queued and running tasks
+	 * Stop accepting tasks, run what is queued within the timeout, then give up on the rest. What is drained is logged
+	 * (INFO, when there was anything); what had to be dropped (never started) or interrupted (still running) is logged
+	 * as a WARN and counted ({@code fluxgate.background.dropped}).
+	 * @param timeout how long to wait for queued and running tasks; zero or negative gives up at once
 	 * @return the number of tasks dropped or interrupted; 0 when everything ran
 	 */
 	public int shutdown(Duration timeout) {
+		int running = this.running.get();
+		int queued = this.pool.getQueue().size();
 		this.pool.shutdown();
+		long start = System.nanoTime();
+		if (running + queued > 0) {
+			logger.info("Draining {} background tasks ({} running, {} queued) within {} ms", running + queued, running,
+					queued, Math.max(timeout.toMillis(), 0));
+		}
 		try {
-			if (this.pool.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+			if (this.pool.awaitTermination(Math.max(timeout.toNanos(), 0), TimeUnit.NANOSECONDS)) {
+				if (running + queued > 0) {
+					logger.info("Drained {} background tasks in {} ms", running + queued,
+							TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+				}
 				return 0;
 			}
 		}
@@ -192,8 +204,8 @@ public final class BackgroundTasks implements Gate {
 		int neverStarted = this.pool.shutdownNow().size();
 		int lost = neverStarted + interrupted;
 		this.dropped.increment(lost);
-		logger.warn("Background tasks did not finish within {}: dropped {} queued tasks and interrupted {} running",
-				timeout, neverStarted, interrupted);
+		logger.warn("Background tasks did not finish within {} ms: dropped {} queued tasks and interrupted {} running",
+				Math.max(timeout.toMillis(), 0), neverStarted, interrupted);
 		return lost;
 	}
 

@@ -23,6 +23,8 @@ import dev.fluxgate.overload.CapacityExceededException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.core.task.AsyncTaskExecutor;
 
@@ -31,7 +33,8 @@ import org.springframework.core.task.AsyncTaskExecutor;
  * thread is busy and the queue is full, {@link #execute(Runnable)} throws an {@link OffloadRejectedException} that
  * carries a 503 with {@code Retry-After}. It is a {@link Gate} of kind {@code offload}: queue wait, running tasks,
  * queued tasks and rejections are published under {@code fluxgate.gate.*}; completed tasks under
- * {@code fluxgate.offload.completed}.
+ * {@code fluxgate.offload.completed}, cancelled ones (a client that went away, an expired deadline) under
+ * {@code fluxgate.offload.cancelled}.
  * <p>
  * Two details make it fit Reactor and WebFlux:
  * <ul>
@@ -46,10 +49,13 @@ import org.springframework.core.task.AsyncTaskExecutor;
  */
 public final class BoundedExecutor extends AbstractExecutorService implements AsyncTaskExecutor, Gate {
 
+	private static final Logger logger = LoggerFactory.getLogger(BoundedExecutor.class);
+
 	/** The {@code reason} of a rejection: the executor had no free thread and no free queue slot. */
 	public static final String REJECTED_REASON = "offload-full";
 
-	private final ThreadLocal<Boolean> onOwnThread = new ThreadLocal<>();
+	/** The admitted task running on this thread; a thread belongs to one executor. */
+	private static final ThreadLocal<BoundedExecutor.TrackedFuture<?>> RUNNING = new ThreadLocal<>();
 
 	private final BoundedExecutorSettings settings;
 
@@ -60,6 +66,8 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	private final AtomicInteger active = new AtomicInteger();
 
 	private final Counter completed;
+
+	private final Counter cancelled;
 
 	/**
 	 * An executor.
@@ -72,6 +80,11 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 		this.stats = new GateStats(settings.name(), kind(), meters);
 		this.completed = Counter.builder("fluxgate.offload.completed")
 			.description("Tasks an offload executor finished, successfully or not")
+			.tag("gate", settings.name())
+			.register(meters);
+		this.cancelled = Counter.builder("fluxgate.offload.cancelled")
+			.description("Tasks of an offload executor cancelled before they ended (the client went away or the "
+					+ "deadline expired): taken out of the queue, or interrupted while running")
 			.tag("gate", settings.name())
 			.register(meters);
 		BlockingQueue<Runnable> queue = (settings.queueCapacity() > 0)
@@ -113,11 +126,26 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	 */
 	@Override
 	public void execute(Runnable task) {
-		if (this.onOwnThread.get() != null) {
+		if (isOwnThread()) {
 			task.run();
 			return;
 		}
 		this.pool.execute((task instanceof TrackedFuture<?>) ? task : new TrackedFuture<>(task, null));
+	}
+
+	private boolean isOwnThread() {
+		TrackedFuture<?> running = RUNNING.get();
+		return running != null && running.owner() == this;
+	}
+
+	/**
+	 * Whether the task running on the calling thread is an admitted task of a {@code BoundedExecutor} that was
+	 * cancelled: whatever it still does or signals is a consequence of the cancel, and nobody waits for it.
+	 * @return {@code true} on an executor thread whose task was cancelled
+	 */
+	static boolean runningTaskCancelled() {
+		TrackedFuture<?> running = RUNNING.get();
+		return running != null && running.isCancelled();
 	}
 
 	/**
@@ -177,10 +205,25 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	}
 
 	/**
-	 * Stop taking work; what is queued still runs.
+	 * Tasks cancelled before they ended: taken out of the queue, or interrupted while running.
+	 * @return the count
+	 */
+	public long cancelledCount() {
+		return (long) this.cancelled.count();
+	}
+
+	/**
+	 * Stop taking work; what is queued still runs, on daemon threads that end with the JVM. Work still running or
+	 * queued is logged (WARN), since the application stops without waiting for it.
 	 */
 	public void close() {
+		int running = this.active.get();
+		int queued = this.pool.getQueue().size();
 		this.pool.shutdown();
+		if (running + queued > 0) {
+			logger.warn("The '{}' offload executor stopped with {} tasks running and {} queued: they are not waited for "
+					+ "and end with the JVM", this.settings.name(), running, queued);
+		}
 	}
 
 	@Override
@@ -220,21 +263,25 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 			super(callable);
 		}
 
+		BoundedExecutor owner() {
+			return BoundedExecutor.this;
+		}
+
 		@Override
 		public void run() {
-			if (BoundedExecutor.this.onOwnThread.get() != null) {
+			if (isOwnThread()) {
 				// Handed over by a task of this executor on its own thread: part of work already admitted.
 				super.run();
 				return;
 			}
 			BoundedExecutor.this.stats.admitted(System.nanoTime() - this.enqueuedAt);
 			BoundedExecutor.this.active.incrementAndGet();
-			BoundedExecutor.this.onOwnThread.set(Boolean.TRUE);
+			RUNNING.set(this);
 			try {
 				super.run();
 			}
 			finally {
-				BoundedExecutor.this.onOwnThread.remove();
+				RUNNING.remove();
 				BoundedExecutor.this.active.decrementAndGet();
 				BoundedExecutor.this.completed.increment();
 			}
@@ -243,6 +290,9 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 		@Override
 		public boolean cancel(boolean mayInterruptIfRunning) {
 			boolean cancelled = super.cancel(mayInterruptIfRunning);
+			if (cancelled) {
+				BoundedExecutor.this.cancelled.increment();
+			}
 			BoundedExecutor.this.pool.remove(this);
 			return cancelled;
 		}

@@ -119,7 +119,9 @@ class OffloadTests {
 
 		assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue();
 		awaitInFlight(0);
+		assertThat(cancelledCount()).isEqualTo(1);
 		StepVerifier.create(this.offload.blocking(() -> "next")).expectNext("next").verifyComplete();
+		assertThat(cancelledCount()).isEqualTo(1);
 	}
 
 	@Test
@@ -137,6 +139,7 @@ class OffloadTests {
 		queued.dispose();
 
 		assertThat(this.blocking.snapshot().queued()).isZero();
+		assertThat(cancelledCount()).isEqualTo(1);
 		// The slot is free again: another call is admitted instead of rejected.
 		CountDownLatch admitted = new CountDownLatch(1);
 		this.offload.blocking(() -> "admitted").subscribe((value) -> admitted.countDown());
@@ -172,6 +175,10 @@ class OffloadTests {
 			.expectError(DeadlineExceededException.class)
 			.verify(Duration.ofSeconds(5));
 		assertThat(this.blocking.snapshot().admitted()).isEqualTo(1);
+	}
+
+	private double cancelledCount() {
+		return this.registry.get("fluxgate.offload.cancelled").tag("gate", "blocking").counter().count();
 	}
 
 	private void awaitInFlight(int expected) throws InterruptedException {

@@ -2,6 +2,7 @@ package dev.fluxgate.autoconfigure;
 
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsReporter;
+import dev.fluxgate.autoconfigure.defaults.ConfigurationWarnings;
 import dev.fluxgate.gate.GateRegistry;
 import dev.fluxgate.overload.OverloadExceptionHandler;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,8 +20,8 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.http.codec.ServerCodecConfigurer;
 
 /**
- * What every other Fluxgate auto-configuration builds on: the concurrency settings report, the registry of gates, and
- * the renderer of the overload contract.
+ * What every other Fluxgate auto-configuration builds on: the concurrency settings report and the warnings about
+ * settings that cannot do what they look like, the registry of gates, and the renderer of the overload contract.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.webflux.autoconfigure.error.ErrorWebFluxAutoConfiguration")
 @ConditionalOnFluxgateEnabled
@@ -31,6 +32,12 @@ public final class FluxgateAutoConfiguration {
 	ConcurrencySettingsReporter fluxgateConcurrencySettingsReporter(ConfigurableEnvironment environment,
 			ObjectProvider<ConcurrencySettingsContributor> contributors) {
 		return new ConcurrencySettingsReporter(environment, contributors.orderedStream().toList());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ConfigurationWarnings fluxgateConfigurationWarnings(ConfigurableEnvironment environment) {
+		return new ConfigurationWarnings(environment);
 	}
 
 	@Bean

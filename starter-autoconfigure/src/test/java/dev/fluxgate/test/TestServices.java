@@ -92,8 +92,17 @@ public final class TestServices {
 	}
 
 	private static <T> T unavailable(String service) {
-		String message = service + " is not reachable: set fluxgate.test.* settings, start the local server "
-				+ "(see README, 'Running the tests'), or make Docker available";
+		return skipOrFail(service + " is not reachable: set fluxgate.test.* settings, start the local server "
+				+ "(see README, 'Running the tests'), or make Docker available");
+	}
+
+	/**
+	 * Skip the calling test because something it needs is missing; with {@code CI=true}, fail it instead.
+	 * @param message what is missing and how to provide it
+	 * @param <T> any type, so callers can return the result
+	 * @return never
+	 */
+	static <T> T skipOrFail(String message) {
 		if ("true".equalsIgnoreCase(System.getenv("CI"))) {
 			throw new IllegalStateException(message + ". CI=true, so a missing service is a failure, not a skip.");
 		}

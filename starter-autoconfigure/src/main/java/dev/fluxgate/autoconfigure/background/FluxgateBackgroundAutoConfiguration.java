@@ -15,14 +15,19 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.env.Environment;
 import org.springframework.web.server.WebFilter;
 
 /**
- * A bounded {@link BackgroundTasks} bean, drained on graceful shutdown.
+ * A bounded {@link BackgroundTasks} bean, drained on shutdown within the same budget as the web server's graceful
+ * shutdown.
  */
 @AutoConfiguration(after = FluxgateAutoConfiguration.class)
 @ConditionalOnFluxgateEnabled
@@ -69,9 +74,16 @@ public final class FluxgateBackgroundAutoConfiguration {
 
 	/**
 	 * Drains the background tasks after the web server has stopped taking requests (a lower phase stops later), so
-	 * work submitted by the last requests still runs.
+	 * work submitted by the last requests still runs. The drain shares the shutdown budget with the web server's
+	 * graceful shutdown instead of adding a phase of its own: it waits at most what remains of
+	 * {@code spring.lifecycle.timeout-per-shutdown-phase} since the context began to close, so the application stops
+	 * within the time its platform was told to expect (a second full phase is where a Kubernetes grace period ends
+	 * with a SIGKILL and nothing logged). Background tasks keep running during the graceful shutdown, so they get the
+	 * same time as requests. The stop is synchronous: bounded by that budget, it logs its outcome before Spring moves
+	 * on.
 	 */
-	static final class BackgroundTasksDrain implements SmartLifecycle {
+	static final class BackgroundTasksDrain
+			implements SmartLifecycle, ApplicationListener<ContextClosedEvent>, ApplicationContextAware {
 
 		/** Below the web server's start/stop phase ({@code DEFAULT_PHASE - 2048}). */
 		static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
@@ -80,11 +92,31 @@ public final class FluxgateBackgroundAutoConfiguration {
 
 		private final Duration timeout;
 
+		private ApplicationContext context;
+
+		private volatile long closingSince;
+
+		private volatile boolean closing;
+
 		private volatile boolean running;
 
 		BackgroundTasksDrain(BackgroundTasks tasks, Duration timeout) {
 			this.tasks = tasks;
 			this.timeout = timeout;
+		}
+
+		@Override
+		public void setApplicationContext(ApplicationContext context) {
+			this.context = context;
+		}
+
+		@Override
+		public void onApplicationEvent(ContextClosedEvent event) {
+			// A child context (a management server on its own port) publishes its close here too.
+			if (event.getApplicationContext() == this.context) {
+				this.closingSince = System.nanoTime();
+				this.closing = true;
+			}
 		}
 
 		@Override
@@ -95,7 +127,17 @@ public final class FluxgateBackgroundAutoConfiguration {
 		@Override
 		public void stop() {
 			this.running = false;
-			this.tasks.shutdown(this.timeout);
+			this.tasks.shutdown(budget());
+		}
+
+		/** The timeout, less the time shutdown has already taken when the context is closing. */
+		Duration budget() {
+			if (!this.closing) {
+				return this.timeout;
+			}
+			Duration spent = Duration.ofNanos(System.nanoTime() - this.closingSince);
+			Duration remaining = this.timeout.minus(spent);
+			return remaining.isNegative() ? Duration.ZERO : remaining;
 		}
 
 		@Override

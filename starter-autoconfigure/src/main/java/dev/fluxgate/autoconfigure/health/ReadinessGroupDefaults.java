@@ -19,8 +19,11 @@ import org.springframework.util.ClassUtils;
 /**
  * Puts the {@code concurrency} health component into the readiness group, at the lowest precedence. Boot's readiness
  * group contains only {@code readinessState} unless configured, and configuring the group replaces Boot's, so the
- * default keeps {@code readinessState} in it. Nothing is installed when the application configures the readiness
- * group in any way (its members are then the application's choice), when probes or the concurrency indicator are
+ * default keeps {@code readinessState} in it. Boot's own probe group never shows components or details, whatever the
+ * health endpoint shows ({@code management.endpoint.health.show-details}); a configured group would inherit the
+ * endpoint's visibility, so the default also keeps the probe at Boot's {@code {"status":"UP"}}: probes are often
+ * reachable without authentication. Nothing is installed when the application configures the readiness group in any
+ * way (its members and visibility are then the application's choice), when probes or the concurrency indicator are
  * disabled, or when the health module is absent: a group naming a missing component fails startup.
  */
 public class ReadinessGroupDefaults implements EnvironmentPostProcessor, Ordered {
@@ -30,6 +33,9 @@ public class ReadinessGroupDefaults implements EnvironmentPostProcessor, Ordered
 	static final String INCLUDE = READINESS_GROUP + ".include";
 
 	static final String MEMBERS = "readinessState,concurrency";
+
+	/** What Boot's own probe group shows: the status alone. */
+	private static final String SHOWN = "never";
 
 	private static final String HEALTH_INDICATOR_CLASS = "org.springframework.boot.health.contributor.ReactiveHealthIndicator";
 
@@ -55,7 +61,8 @@ public class ReadinessGroupDefaults implements EnvironmentPostProcessor, Ordered
 		if (!probes || !concurrency || readinessGroupConfigured(environment)) {
 			return;
 		}
-		LowestPrecedenceDefaults.add(Map.of(INCLUDE, MEMBERS), environment);
+		LowestPrecedenceDefaults.add(Map.of(INCLUDE, MEMBERS, READINESS_GROUP + ".show-components", SHOWN,
+				READINESS_GROUP + ".show-details", SHOWN), environment);
 	}
 
 	private static boolean readinessGroupConfigured(ConfigurableEnvironment environment) {

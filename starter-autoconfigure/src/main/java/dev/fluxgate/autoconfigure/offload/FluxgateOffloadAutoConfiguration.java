@@ -7,7 +7,7 @@ import dev.fluxgate.gate.GateRegistry;
 import dev.fluxgate.offload.BoundedExecutor;
 import dev.fluxgate.offload.BoundedExecutorSettings;
 import dev.fluxgate.offload.Offload;
-import dev.fluxgate.offload.OffloadRejectionWebFilter;
+import dev.fluxgate.offload.OffloadWebFilter;
 import dev.fluxgate.offload.OffloadedControllerMethods;
 import dev.fluxgate.offload.SchedulerQueueWaitHook;
 import dev.fluxgate.offload.VirtualThreads;
@@ -110,8 +110,8 @@ public final class FluxgateOffloadAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		OffloadRejectionWebFilter fluxgateOffloadRejectionWebFilter() {
-			return new OffloadRejectionWebFilter();
+		OffloadWebFilter fluxgateOffloadWebFilter() {
+			return new OffloadWebFilter();
 		}
 
 	}

@@ -1,12 +1,15 @@
 package dev.fluxgate.autoconfigure.redis;
 
+import java.time.Duration;
+
 import dev.fluxgate.autoconfigure.validation.PropertyChecks;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Lettuce client limits that Boot has no property for. Timeouts keep Boot's names ({@code spring.data.redis.timeout},
+ * Lettuce client limits that Boot has no property for: the request queue, commands while disconnected, and how far
+ * apart reconnect attempts may be. Timeouts keep Boot's names ({@code spring.data.redis.timeout},
  * {@code spring.data.redis.connect-timeout}); Fluxgate installs finite defaults for them.
  */
 @ConfigurationProperties("fluxgate.redis")
@@ -26,6 +29,13 @@ public class FluxgateRedisProperties implements InitializingBean {
 	 */
 	private DisconnectedBehavior disconnectedBehavior = DisconnectedBehavior.REJECT_COMMANDS;
 
+	/**
+	 * Longest wait between two attempts to reconnect to a Redis that was lost. Lettuce backs off exponentially up to
+	 * 30 s, so a Redis that is back can stay unused for that long: commands are rejected, rate limiting falls back
+	 * (or, fail-closed, refuses requests). Attempts still start close together and back off, up to this bound.
+	 */
+	private Duration maxReconnectDelay = Duration.ofSeconds(1);
+
 	public int getRequestQueueSize() {
 		return this.requestQueueSize;
 	}
@@ -42,9 +52,19 @@ public class FluxgateRedisProperties implements InitializingBean {
 		this.disconnectedBehavior = disconnectedBehavior;
 	}
 
+	public Duration getMaxReconnectDelay() {
+		return this.maxReconnectDelay;
+	}
+
+	public void setMaxReconnectDelay(Duration maxReconnectDelay) {
+		this.maxReconnectDelay = maxReconnectDelay;
+	}
+
 	@Override
 	public void afterPropertiesSet() {
-		PropertyChecks.forPrefix("fluxgate.redis").between("request-queue-size", this.requestQueueSize, 1, 10_000_000);
+		PropertyChecks checks = PropertyChecks.forPrefix("fluxgate.redis");
+		checks.between("request-queue-size", this.requestQueueSize, 1, 10_000_000);
+		checks.positive("max-reconnect-delay", this.maxReconnectDelay);
 	}
 
 	/**

@@ -170,8 +170,9 @@ class ConcurrencyDoctorPostgresTests {
 		await().atMost(Duration.ofSeconds(4)).untilAsserted(() -> {
 			HealthResponse readiness = health("/readiness");
 			assertThat(readiness.status()).isEqualTo(503);
+			// The probe shows only its status, as Boot's does; readinessState is UP, so concurrency made it so.
 			assertThat(readiness.body()).containsEntry("status", "OUT_OF_SERVICE");
-			assertThat(readiness.component("concurrency")).isEqualTo("OUT_OF_SERVICE");
+			assertThat(health("").component("concurrency")).isEqualTo("OUT_OF_SERVICE");
 		});
 		HealthResponse liveness = health("/liveness");
 		assertThat(liveness.status()).isEqualTo(200);
@@ -180,7 +181,7 @@ class ConcurrencyDoctorPostgresTests {
 		await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
 			HealthResponse readiness = health("/readiness");
 			assertThat(readiness.status()).isEqualTo(200);
-			assertThat(readiness.component("readinessState")).isEqualTo("UP");
+			assertThat(readiness.body()).containsEntry("status", "UP");
 		});
 	}
 

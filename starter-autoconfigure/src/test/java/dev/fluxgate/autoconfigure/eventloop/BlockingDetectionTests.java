@@ -6,6 +6,7 @@ import java.util.List;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.fluxgate.eventloop.BlockingDetection;
 import dev.fluxgate.eventloop.BlockingDetectionMode;
+import dev.fluxgate.test.LogCapture;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;

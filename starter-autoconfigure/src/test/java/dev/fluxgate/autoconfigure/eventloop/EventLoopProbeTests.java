@@ -7,6 +7,7 @@ import java.util.function.BooleanSupplier;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.fluxgate.eventloop.EventLoopProbe;
+import dev.fluxgate.test.LogCapture;
 import dev.fluxgate.test.TestServices;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

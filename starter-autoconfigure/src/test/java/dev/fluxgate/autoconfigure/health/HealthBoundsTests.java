@@ -48,6 +48,11 @@ class HealthBoundsTests {
 		MockEnvironment environment = new MockEnvironment();
 		assertThat(readinessInclude(environment)).isEqualTo("readinessState,concurrency");
 		assertThat(environment.getPropertySources().get("defaultProperties")).isNotNull();
+		// Boot's own probe group shows neither components nor details.
+		assertThat(environment.getProperty("management.endpoint.health.group.readiness.show-components"))
+			.isEqualTo("never");
+		assertThat(environment.getProperty("management.endpoint.health.group.readiness.show-details"))
+			.isEqualTo("never");
 	}
 
 	@Test

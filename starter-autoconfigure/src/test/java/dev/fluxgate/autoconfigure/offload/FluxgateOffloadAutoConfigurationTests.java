@@ -12,7 +12,7 @@ import dev.fluxgate.gate.GateRegistry;
 import dev.fluxgate.offload.BoundedExecutor;
 import dev.fluxgate.offload.BoundedExecutorSettings;
 import dev.fluxgate.offload.Offload;
-import dev.fluxgate.offload.OffloadRejectionWebFilter;
+import dev.fluxgate.offload.OffloadWebFilter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
@@ -46,7 +46,7 @@ class FluxgateOffloadAutoConfigurationTests {
 				assertThat(context.getBean(GateRegistry.class).snapshots())
 					.extracting((gate) -> gate.kind() + "/" + gate.name())
 					.contains("offload/blocking", "offload/cpu", "background/background");
-				assertThat(context).hasSingleBean(OffloadRejectionWebFilter.class)
+				assertThat(context).hasSingleBean(OffloadWebFilter.class)
 					.hasSingleBean(BackgroundTasksWebFilter.class)
 					.hasSingleBean(BackgroundTasks.class)
 					.hasSingleBean(WebFluxConfigurer.class);
@@ -58,7 +58,7 @@ class FluxgateOffloadAutoConfigurationTests {
 		this.runner.withPropertyValues("fluxgate.offload.blocking.controllers=false").run((context) -> {
 			assertThat(context).hasSingleBean(Offload.class);
 			assertThat(context).doesNotHaveBean(WebFluxConfigurer.class)
-				.doesNotHaveBean(OffloadRejectionWebFilter.class);
+				.doesNotHaveBean(OffloadWebFilter.class);
 		});
 	}
 

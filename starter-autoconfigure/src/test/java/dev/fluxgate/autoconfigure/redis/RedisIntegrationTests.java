@@ -3,19 +3,22 @@ package dev.fluxgate.autoconfigure.redis;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.fluxgate.test.FluxgateTestApplication;
-import dev.fluxgate.test.TcpProxy;
-import dev.fluxgate.test.TestServices;
+import dev.fluxgate.test.LocalRedisServer;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.event.Event;
+import io.lettuce.core.event.connection.ReconnectFailedEvent;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.resource.ClientResources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,34 +36,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Lettuce limits against a real Redis. The server is held up with {@code CLIENT PAUSE ... WRITE} (reads keep
- * flowing, and the pause is short and always lifted); outages are simulated with a proxy, never by touching the
- * server.
+ * Lettuce limits against a real Redis of the test's own ({@link LocalRedisServer}), never the shared one: the server
+ * is held up with {@code CLIENT PAUSE ... WRITE}, and outages are real, by stopping and restarting it.
  */
 class RedisIntegrationTests {
 
 	private final String key = "fluxgate-foundation:" + UUID.randomUUID();
+
+	private LocalRedisServer server;
 
 	private RedisClient admin;
 
 	private StatefulRedisConnection<String, String> adminConnection;
 
 	@BeforeEach
-	void connectAdmin() {
-		TestServices.Redis redis = TestServices.redis();
-		this.admin = RedisClient.create(RedisURI.create(redis.host(), redis.port()));
+	void startServer() {
+		this.server = LocalRedisServer.start();
+		this.admin = RedisClient.create(RedisURI.create(this.server.host(), this.server.port()));
 		this.adminConnection = this.admin.connect();
 	}
 
 	@AfterEach
-	void cleanUp() {
-		client("UNPAUSE");
-		this.adminConnection.sync().del(this.key);
+	void stopServer() {
 		this.adminConnection.close();
 		this.admin.shutdown();
+		this.server.close();
 	}
 
-	/** CLIENT PAUSE ... WRITE holds only writes, and only briefly, so other users of the server keep reading. */
 	private void client(String... arguments) {
 		CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8);
 		for (String argument : arguments) {
@@ -106,22 +108,53 @@ class RedisIntegrationTests {
 
 	@Test
 	void commandsFailAtOnceWhileDisconnected() throws Exception {
-		TestServices.Redis real = TestServices.redis();
-		TcpProxy proxy = new TcpProxy(real.host(), real.port());
-		try (ConfigurableApplicationContext context = start("spring.data.redis.host=127.0.0.1",
-				"spring.data.redis.port=" + proxy.port(), "spring.data.redis.timeout=5s")) {
+		try (ConfigurableApplicationContext context = start("spring.data.redis.timeout=5s")) {
 			ReactiveStringRedisTemplate redis = context.getBean(ReactiveStringRedisTemplate.class);
 			assertThat(redis.opsForValue().set(this.key, "1").block(Duration.ofSeconds(10))).isTrue();
-			proxy.close();
+			this.server.stop();
 			Thread.sleep(300);
 			long start = System.nanoTime();
 			assertThatThrownBy(() -> redis.opsForValue().get(this.key).block(Duration.ofSeconds(30)))
 				.hasStackTraceContaining("rejected");
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
 		}
-		finally {
-			proxy.close();
+	}
+
+	/**
+	 * Redis comes back after Lettuce's 13th failed reconnect attempt: Lettuce's own backoff would make the next
+	 * attempt 8 s later (1 ms doubling per attempt, up to 30 s); with the bounded delay commands succeed within a
+	 * second or two.
+	 */
+	@Test
+	void redisThatComesBackIsUsedAgainWithinTheReconnectBound() throws Exception {
+		try (ConfigurableApplicationContext context = start()) {
+			ReactiveStringRedisTemplate redis = context.getBean(ReactiveStringRedisTemplate.class);
+			assertThat(redis.opsForValue().set(this.key, "1").block(Duration.ofSeconds(10))).isTrue();
+			Mono<Event> thirteenthFailure = context.getBean(ClientResources.class)
+				.eventBus()
+				.get()
+				.filter((event) -> event instanceof ReconnectFailedEvent failed && failed.getAttempt() >= 13)
+				.next()
+				.cache();
+			thirteenthFailure.subscribe();
+			this.server.stop();
+			thirteenthFailure.block(Duration.ofSeconds(60));
+			assertThat(succeeds(redis)).isFalse();
+
+			this.server.restart();
+			long back = System.nanoTime();
+			while (!succeeds(redis) && System.nanoTime() - back < TimeUnit.SECONDS.toNanos(20)) {
+				Thread.sleep(100);
+			}
+			Duration unused = Duration.ofNanos(System.nanoTime() - back);
+			assertThat(succeeds(redis)).isTrue();
+			assertThat(unused).as("time Redis was back but unused").isLessThan(Duration.ofSeconds(4));
 		}
+	}
+
+	private boolean succeeds(ReactiveStringRedisTemplate redis) {
+		return Boolean.TRUE.equals(redis.opsForValue().set(this.key, "back").onErrorReturn(false)
+			.block(Duration.ofSeconds(5)));
 	}
 
 	@Test
@@ -133,6 +166,8 @@ class RedisIntegrationTests {
 			assertThat(options.getDisconnectedBehavior()).isEqualTo(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
 			assertThat(factory.getClientConfiguration().getCommandTimeout()).isEqualTo(Duration.ofSeconds(2));
 			assertThat(options.getSocketOptions().getConnectTimeout()).isEqualTo(Duration.ofSeconds(2));
+			ClientResources resources = context.getBean(ClientResources.class);
+			assertThat(resources.reconnectDelay().createDelay(30)).isEqualTo(Duration.ofSeconds(1));
 		}
 	}
 
@@ -143,13 +178,15 @@ class RedisIntegrationTests {
 			ClientOptions options = factory.getClientConfiguration().getClientOptions().orElseThrow();
 			assertThat(options.getRequestQueueSize()).isEqualTo(Integer.MAX_VALUE);
 			assertThat(factory.getClientConfiguration().getCommandTimeout()).isEqualTo(Duration.ofSeconds(60));
+			assertThat(context.getBean(ClientResources.class).reconnectDelay().createDelay(30))
+				.isEqualTo(Duration.ofSeconds(30));
 		}
 	}
 
-	private static ConfigurableApplicationContext start(String... properties) {
+	private ConfigurableApplicationContext start(String... properties) {
 		return new SpringApplicationBuilder(FluxgateTestApplication.class).web(WebApplicationType.NONE)
 			.properties("spring.autoconfigure.exclude=org.springframework.boot.r2dbc.autoconfigure.R2dbcAutoConfiguration")
-			.properties(TestServices.redis().properties())
+			.properties(this.server.properties())
 			.properties(properties)
 			.run();
 	}
