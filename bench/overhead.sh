@@ -12,7 +12,7 @@
 # BENCH_PORT_PLAIN (18181), BENCH_PORT_FLUXGATE (18182), BENCH_SKIP_BUILD=1 (reuse bench/app/target).
 #
 # Writes docs/benchmarks/overhead.csv (the summary table, also printed) and docs/benchmarks/raw/overhead/: every
-# wrk output (wrk.log), one row per slice (slices.csv), startups, the blocking scenario, app logs, machine load.
+# wrk output (wrk.txt), one row per slice (slices.csv), startups, the blocking scenario, app logs, machine load.
 # Loopback only; every load is bounded in time; every process is stopped by its PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -99,7 +99,7 @@ rm -f "$RAW/warmup.tmp"
 # 3. Interleaved rounds: in each round every (endpoint, app) gets one slice; the app order alternates per round.
 echo "== $ROUNDS rounds of ${SLICE} s slices, wrk -t2 -c64"
 echo "round,path,app,requests,non2xx,errors,rps,p99_ms,cpu_ticks,cpu_us_per_request" > "$RAW/slices.csv"
-: > "$RAW/wrk.log"
+: > "$RAW/wrk.txt"
 for round in $(seq 1 "$ROUNDS"); do
   first=$([ $((round % 2)) = 1 ] && echo plain || echo fluxgate)
   for path in /mono /hello; do
@@ -110,7 +110,7 @@ for round in $(seq 1 "$ROUNDS"); do
       echo "$round,$path,$app,$n,$(wrk_non2xx "$f"),$(wrk_errors "$f"),$(wrk_rps "$f"),$(wrk_p99 "$f"),$ticks,$(
         awk -v t="$ticks" -v n="$n" -v hz="$CLK_TCK" 'BEGIN { if (n > 0) printf "%.2f", t * 1e6 / hz / n }')" \
         >> "$RAW/slices.csv"
-      { echo "### round $round $app $path"; cat "$f"; } >> "$RAW/wrk.log"
+      { echo "### round $round $app $path"; cat "$f"; } >> "$RAW/wrk.txt"
     done
   done
   printf '.'
@@ -137,7 +137,7 @@ for round in $(seq 1 "$BLOCKING_ROUNDS"); do
     echo "$round,$app,$(wrk_p99 "$RAW/idle.tmp"),$loaded,$(wrk_requests "$RAW/loaded.tmp"),$(wrk_rps "$RAW/loaded.tmp"),$(wrk_rps "$RAW/hammer.tmp")" \
       >> "$RAW/blocking.csv"
     for part in idle loaded hammer; do
-      { echo "### blocking round $round $app $part"; cat "$RAW/$part.tmp"; } >> "$RAW/wrk.log"
+      { echo "### blocking round $round $app $part"; cat "$RAW/$part.tmp"; } >> "$RAW/wrk.txt"
     done
   done
 done

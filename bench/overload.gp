@@ -18,11 +18,13 @@ rows(cfg) = sprintf("< awk -F, '$1 == \"%s\" && $2 == \"%s\" && $3 != \"recovery
 set title "Goodput (200s per second, % of C)"
 set ylabel "% of C"
 set yrange [0:*]
-plot for [cfg in configs] rows(cfg) using 4:8 with linespoints lw 2 pt 7 title cfg
+plot for [i = 1:words(configs)] rows(word(configs, i)) using 4:8 with linespoints lw 2 pt 7 lc i title word(configs, i), \
+     90 with lines dt 2 lc rgb "gray40" title "goal: 90 %"
 
 set title "Admitted (200) p99 latency, ms, log scale"
 set ylabel "ms"
 set logscale y
 set yrange [*:*]
-plot for [cfg in configs] rows(cfg) using 4:($10 > 0 ? $10 : 1/0) with linespoints lw 2 pt 7 title cfg
+plot for [i = 1:words(configs)] rows(word(configs, i)) using 4:($10 > 0 ? $10 : 1/0) with linespoints lw 2 pt 7 lc i \
+     title word(configs, i)
 unset multiplot
