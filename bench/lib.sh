@@ -92,6 +92,10 @@ wrk_errors()   { awk '/Socket errors/ { gsub(/,/, ""); n = $4 + $6 + $8 + $10 } 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2];
   else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# First and third quartile of numbers on stdin, as "q1-q3".
+quartiles() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else printf "%s-%s", v[int((NR + 3) / 4)],
+  v[int((3 * NR + 3) / 4)] }'; }
+
 # a / b with 3 decimals, empty when either is missing or b is 0.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print ""; else printf "%.3f", a / b }'; }
 

@@ -4,10 +4,11 @@
 # JVM flags and CPU set. bench/README.md explains the method: why single runs mislead on a machine whose speed
 # drifts, and how interleaved short slices and medians of per-round ratios cancel most of the drift.
 #
-#   bench/overhead.sh                   # full run, about 12 minutes
+#   bench/overhead.sh                   # full run, about 8 minutes on a quiet machine
 #   BENCH_QUICK=1 bench/overhead.sh     # smoke run, about 3 minutes: proves it works, numbers are rough
 #
-# Knobs (environment): BENCH_ROUNDS (12), BENCH_SLICE seconds (2), BENCH_WARMUP seconds (90), BENCH_STARTS (5),
+# Knobs (environment): BENCH_ROUNDS (12), BENCH_SLICE seconds (2), BENCH_WARMUP seconds (at least 90; more until
+# CPU per request settles, at most BENCH_WARMUP_MAX, 600), BENCH_STARTS (5),
 # BENCH_BLOCKING_ROUNDS (3), BENCH_BLOCKING_SECONDS (5), BENCH_CPUS (taskset list, all CPUs), BENCH_JVM_OPTS,
 # BENCH_PORT_PLAIN (18181), BENCH_PORT_FLUXGATE (18182), BENCH_SKIP_BUILD=1 (reuse bench/app/target).
 #
@@ -19,10 +20,10 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 
 if [ -n "${BENCH_QUICK:-}" ]; then
-  ROUNDS=${BENCH_ROUNDS:-3}; WARMUP=${BENCH_WARMUP:-20}; STARTS=${BENCH_STARTS:-2}
+  ROUNDS=${BENCH_ROUNDS:-3}; WARMUP=${BENCH_WARMUP:-20}; WARMUP_MAX=${BENCH_WARMUP_MAX:-40}; STARTS=${BENCH_STARTS:-2}
   BLOCKING_ROUNDS=${BENCH_BLOCKING_ROUNDS:-1}; BLOCKING_SECONDS=${BENCH_BLOCKING_SECONDS:-3}
 else
-  ROUNDS=${BENCH_ROUNDS:-12}; WARMUP=${BENCH_WARMUP:-90}; STARTS=${BENCH_STARTS:-5}
+  ROUNDS=${BENCH_ROUNDS:-12}; WARMUP=${BENCH_WARMUP:-90}; WARMUP_MAX=${BENCH_WARMUP_MAX:-600}; STARTS=${BENCH_STARTS:-5}
   BLOCKING_ROUNDS=${BENCH_BLOCKING_ROUNDS:-3}; BLOCKING_SECONDS=${BENCH_BLOCKING_SECONDS:-5}
 fi
 SLICE=${BENCH_SLICE:-2}
@@ -33,6 +34,7 @@ declare -A PID=()
 OUT=docs/benchmarks
 RAW=$OUT/raw/overhead
 
+if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then  # BENCH_SUMMARY_ONLY=1: only summarise raw/overhead/ again
 need wrk wrk
 need taskset util-linux
 require_free_port "${PORT[plain]}" BENCH_PORT_PLAIN
@@ -87,14 +89,37 @@ wrk_slice() {  # app path connections seconds file -> runs wrk against app, reco
   echo $((after - before))
 }
 
-echo "== JIT warm-up, about $WARMUP s, alternating apps and endpoints"
-end=$((SECONDS + WARMUP))
-while [ "$SECONDS" -lt "$end" ]; do
+# JIT warm-up: at least WARMUP seconds, then on until both apps' CPU per request has settled (two passes in a row
+# within 10 %), at most WARMUP_MAX seconds. A starved JIT takes minutes, and longer for the app with more code.
+echo "== JIT warm-up: at least $WARMUP s, until CPU per request settles, at most $WARMUP_MAX s"
+echo "pass,elapsed_s,path,app,requests,cpu_us_per_request" > "$RAW/warmup.csv"
+start=$SECONDS; pass=0
+declare -A last=()
+while :; do
+  pass=$((pass + 1)); settled=1
   for path in /mono /hello; do
-    for app in plain fluxgate; do wrk_slice "$app" "$path" 64 5 "$RAW/warmup.tmp" > /dev/null; done
+    for app in plain fluxgate; do
+      ticks=$(wrk_slice "$app" "$path" 64 5 "$RAW/warmup.tmp")
+      n=$(wrk_requests "$RAW/warmup.tmp")
+      cpu=$(awk -v t="$ticks" -v n="$n" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (n > 0) ? t * 1e6 / hz / n : 0 }')
+      echo "$pass,$((SECONDS - start)),$path,$app,$n,$cpu" >> "$RAW/warmup.csv"
+      awk -v a="$cpu" -v b="${last[$app$path]:-0}" 'BEGIN { exit !(b > 0 && a < 1.1 * b && a > 0.9 * b) }' || settled=0
+      last[$app$path]=$cpu
+    done
   done
+  elapsed=$((SECONDS - start))
+  [ "$elapsed" -ge "$WARMUP" ] && [ "$settled" = 1 ] && break
+  [ "$elapsed" -ge "$WARMUP_MAX" ] && { echo "   not settled after $elapsed s: the figures below include warm-up"; break; }
 done
+echo "   warmed up in $elapsed s ($pass passes)"
+echo "warm-up: $elapsed s, $pass passes, settled=$settled" >> "$RAW/machine.txt"
 rm -f "$RAW/warmup.tmp"
+
+# What each app burns with no request at all (event-loop probes, samplers, meters): CPU per request includes it.
+idle_before_plain=$(cpu_ticks "${PID[plain]}"); idle_before_fluxgate=$(cpu_ticks "${PID[fluxgate]}")
+sleep 10
+idle_plain=$(awk -v t="$(( $(cpu_ticks "${PID[plain]}") - idle_before_plain ))" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", t * 1000 / hz / 10 }')
+idle_fluxgate=$(awk -v t="$(( $(cpu_ticks "${PID[fluxgate]}") - idle_before_fluxgate ))" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", t * 1000 / hz / 10 }')
 
 # 3. Interleaved rounds: in each round every (endpoint, app) gets one slice; the app order alternates per round.
 echo "== $ROUNDS rounds of ${SLICE} s slices, wrk -t2 -c64"
@@ -143,10 +168,12 @@ for round in $(seq 1 "$BLOCKING_ROUNDS"); do
 done
 rm -f "$RAW"/{idle,loaded,hammer}.tmp
 
-# 5. Memory after the run.
-rss_plain=$(rss_mb "${PID[plain]}"); rss_fluxgate=$(rss_mb "${PID[fluxgate]}")
+# 5. Memory after the run, and the idle CPU measured after the warm-up.
+{ echo "app,rss_mb_after_run,idle_cpu_ms_per_s"; echo "plain,$(rss_mb "${PID[plain]}"),$idle_plain"
+  echo "fluxgate,$(rss_mb "${PID[fluxgate]}"),$idle_fluxgate"; } > "$RAW/memory.csv"
 echo "end: $(date -Is) $(uptime)" >> "$RAW/machine.txt"
 stop_all
+fi
 
 # Summary: medians of per-round ratios (fluxgate / plain), and each app's median for orientation.
 col() {  # path app column -> values, one per line, in round order
@@ -158,27 +185,30 @@ round_ratios() {  # path column -> fluxgate/plain per round
 }
 bcol() { awk -F, -v a="$1" -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) k[$i] = i; next } $2 == a { print $k[c] }' "$RAW/blocking.csv"; }
 scol() { awk -F, -v a="$1" '$2 == a { print $3 }' "$RAW/startup.csv"; }
+startup_ratios() { awk -F, 'NR > 1 { v[$1, $2] = $3; r[$1] = 1 } END { for (i in r) if (v[i, "plain"] > 0) printf "%.4f\n", v[i, "fluxgate"] / v[i, "plain"] }' "$RAW/startup.csv"; }
+mcol() { awk -F, -v a="$1" -v c="$2" '$1 == a { print $c }' "$RAW/memory.csv"; }
 bound() { bcol "$1" loaded_hello_requests | grep -qx 0 && printf '>=' || true; }  # some round saw no /hello complete
 blocked_ratio() { paste -d' ' <(bcol "$1" loaded_p99_ms) <(bcol "$1" idle_p99_ms) | awk '$2 + 0 != 0 { printf "%.3f\n", $1 / $2 }'; }
 
 {
-  echo "metric,plain,fluxgate,fluxgate_over_plain"
+  echo "metric,plain,fluxgate,fluxgate_over_plain,ratio_q1-q3"
   for path in /mono /hello; do
     for metric in cpu_us_per_request rps p99_ms; do
-      echo "$path $metric,$(col "$path" plain "$metric" | median),$(col "$path" fluxgate "$metric" | median),$(round_ratios "$path" "$metric" | median)"
+      echo "$path $metric,$(col "$path" plain "$metric" | median),$(col "$path" fluxgate "$metric" | median),$(round_ratios "$path" "$metric" | median),$(round_ratios "$path" "$metric" | quartiles)"
     done
   done
   echo "/hello p99 under blocking load / idle p99,$(bound plain)$(blocked_ratio plain | median),$(bound fluxgate)$(blocked_ratio fluxgate | median),"
   echo "/hello idle p99_ms,$(bcol plain idle_p99_ms | median),$(bcol fluxgate idle_p99_ms | median),"
   echo "/hello p99_ms under blocking load,$(bound plain)$(bcol plain loaded_p99_ms | median),$(bound fluxgate)$(bcol fluxgate loaded_p99_ms | median),"
   echo "/blocking rps (32 clients),$(bcol plain blocking_rps | median),$(bcol fluxgate blocking_rps | median),"
-  sp=$(scol plain | median); sf=$(scol fluxgate | median)
-  echo "startup s (median),$sp,$sf,$(ratio "$sf" "$sp")"
-  echo "RSS MB after the run,$rss_plain,$rss_fluxgate,$(awk -v a="$rss_fluxgate" -v b="$rss_plain" 'BEGIN { printf "%+.1f MB", a - b }')"
+  echo "startup s,$(scol plain | median),$(scol fluxgate | median),$(startup_ratios | median),$(startup_ratios | quartiles)"
+  echo "RSS MB after the run,$(mcol plain 2),$(mcol fluxgate 2),$(awk -v a="$(mcol fluxgate 2)" -v b="$(mcol plain 2)" 'BEGIN { printf "%+.1f MB", a - b }')"
+  echo "idle CPU ms per s (no requests),$(mcol plain 3),$(mcol fluxgate 3),"
 } > "$OUT/overhead.csv"
 
 echo
-echo "Fluxgate's overhead: medians over $ROUNDS interleaved rounds (ratio: median of per-round fluxgate/plain)"
+echo "Fluxgate's overhead: medians over $ROUNDS interleaved rounds (ratio: median of per-round fluxgate/plain;"
+echo "q1-q3: the middle half of the per-round ratios, a measure of how much the machine moved)"
 table "$OUT/overhead.csv"
 echo
 echo "Machine load: $(head -1 "$RAW/machine.txt" | sed 's/.*load/load/') at the start, $(tail -1 "$RAW/machine.txt" | sed 's/.*load/load/') at the end"

@@ -5,8 +5,8 @@
 # (bench/netflix-limits). C is measured closed-loop first (wrk) on the first configuration and then kept for all.
 # bench/README.md explains the method and the definitions (goodput, admitted latency, recovery).
 #
-#   bench/overload.sh                   # full run: 2 scenarios x 5 configurations x (4 x 30 s + 15 s), about 35 min
-#   BENCH_QUICK=1 bench/overload.sh     # smoke run: 6 s steps, about 15 minutes
+#   bench/overload.sh                   # full run: 2 scenarios x 5 configurations x (4 x 30 s + 15 s), about 30 min
+#   BENCH_QUICK=1 bench/overload.sh     # smoke run: 6 s steps, about 10 minutes
 #   BENCH_SCENARIOS=work BENCH_CONFIGS="plain default" BENCH_QUICK=1 bench/overload.sh   # a subset
 #
 # Knobs (environment): BENCH_SCENARIOS ("work cpu"), BENCH_CONFIGS ("plain default adaptive gradient2 vegas"),

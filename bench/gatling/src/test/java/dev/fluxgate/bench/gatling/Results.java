@@ -18,11 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Definitions. Users are numbered in injection order, and each is due at a time the injection profile fixes; a
  * request belongs to the step and second it was due in. Goodput: 200s per second. Admitted latency: latency of the
  * 200s. A rejection: any other status; the reason is the problem body's {@code reason}. No answer: the client gave
- * up (Gatling's request timeout) or the connection failed. Generator lag: how much later than due a request was sent;
- * when its p99 is more than a few milliseconds the generator was starved and the load was not open-loop. Recovery:
- * the seconds after the load drops until every later one-second bucket of the recovery step is healthy, i.e. every
- * request answered 200 with p99 at most twice the first step's admitted p99 (the first step is the light load,
- * 0.5 × C); -1 when it never is.
+ * up (Gatling's request timeout) or the connection failed. Generator lag: how much later than due a request was sent
+ * (the most punctual request counts as on time); when its p99 is more than a few milliseconds the generator was
+ * starved and the load was not open-loop. Recovery: the seconds after the load drops until every later one-second
+ * bucket of the recovery step is healthy, i.e. every request answered 200 with p99 at most twice the first step's
+ * admitted p99 (the first step is the light load, 0.5 × C); -1 when it never is.
  */
 final class Results {
 
@@ -61,10 +61,16 @@ final class Results {
 		for (int i = 0; i < this.settings.stepCount(); i++) {
 			byStep.add(new ArrayList<>());
 		}
+		// Send times count from the first request sent, which may itself have been late: the most punctual request
+		// is taken as on time, so a lag is never negative.
+		double punctual = this.samples.stream()
+			.mapToDouble((sample) -> sample.t0() - this.settings.dueMillis(sample.userId() - firstId))
+			.min()
+			.orElse(0);
 		Map<Long, List<Due>> bySecond = new TreeMap<>();
 		for (Sample sample : this.samples) {
 			long n = sample.userId() - firstId;
-			Due due = new Due(sample, this.settings.dueMillis(n));
+			Due due = new Due(sample, this.settings.dueMillis(n), punctual);
 			byStep.get(this.settings.stepOfUser(n)).add(due);
 			bySecond.computeIfAbsent((long) (due.dueMillis() / 1000), (k) -> new ArrayList<>()).add(due);
 		}
@@ -141,10 +147,10 @@ final class Results {
 	record Sample(long userId, long t0, int latencyMillis, int status, String reason) {
 	}
 
-	record Due(Sample sample, double dueMillis) {
+	record Due(Sample sample, double dueMillis, double punctual) {
 
 		double lagMillis() {
-			return this.sample.t0() - this.dueMillis;
+			return this.sample.t0() - this.dueMillis - this.punctual;
 		}
 
 	}
