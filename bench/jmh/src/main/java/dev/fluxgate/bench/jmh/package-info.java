@@ -1,0 +1,4 @@
+/**
+ * JMH benchmark of Fluxgate's per-request cost (bench/README.md).
+ */
+package dev.fluxgate.bench.jmh;
