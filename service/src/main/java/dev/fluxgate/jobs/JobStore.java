@@ -15,12 +15,12 @@ import reactor.core.scheduler.Schedulers;
 
 import org.springframework.data.redis.connection.ReactiveRedisConnection;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.connection.stream.ByteBufferRecord;
 import org.springframework.data.redis.connection.stream.Consumer;
 import org.springframework.data.redis.connection.stream.ReadOffset;
 import org.springframework.data.redis.connection.stream.StreamOffset;
 import org.springframework.data.redis.connection.stream.StreamReadOptions;
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
 /**
@@ -178,14 +178,19 @@ final class JobStore {
 
 	private final ReactiveRedisConnectionFactory connectionFactory;
 
-	private final ReactiveStringRedisTemplate redis;
-
-	/** Until one call succeeded the shared connection may still be opened, which Lettuce does by waiting. */
-	private volatile boolean connected;
+	private volatile @Nullable ReactiveRedisConnection commands;
 
 	JobStore(ReactiveRedisConnectionFactory connectionFactory) {
 		this.connectionFactory = connectionFactory;
-		this.redis = new ReactiveStringRedisTemplate(connectionFactory);
+	}
+
+	/** Release the connection handle; the factory's shared connection stays open. */
+	void close() {
+		ReactiveRedisConnection connection = this.commands;
+		this.commands = null;
+		if (connection != null) {
+			connection.closeLater().onErrorResume((ex) -> Mono.empty()).subscribe();
+		}
 	}
 
 	@SuppressWarnings("rawtypes")
@@ -315,14 +320,74 @@ final class JobStore {
 		});
 	}
 
-	@SuppressWarnings({ "rawtypes", "unchecked" })
+	/**
+	 * Run a script on one long-lived connection handle (of the factory's shared connection): cheaper per call than a
+	 * template, which opens and closes a handle around every command. {@code EVALSHA} first, the script itself
+	 * when Redis does not have it yet.
+	 */
+	@SuppressWarnings("rawtypes")
 	private Mono<List<Object>> run(RedisScript<List> script, List<String> keys, List<String> args) {
-		Mono<List<Object>> result = this.redis.execute(script, keys, args)
+		return commands().flatMap((connection) -> connection.scriptingCommands()
+			.evalSha(script.getSha1(), ReturnType.MULTI, keys.size(), buffers(keys, args))
+			.onErrorResume(JobStore::noScript, (ex) -> connection.scriptingCommands()
+				.eval(bytes(script.getScriptAsString()), ReturnType.MULTI, keys.size(), buffers(keys, args)))
 			.collectList()
-			.map((list) -> (list.size() == 1 && list.get(0) instanceof List<?> inner) ? (List<Object>) inner
-					: (List<Object>) (List) list);
-		if (!this.connected) {
-			result = result.subscribeOn(Schedulers.boundedElastic()).doOnSuccess((ok) -> this.connected = true);
+			.map(JobStore::strings));
+	}
+
+	private Mono<ReactiveRedisConnection> commands() {
+		ReactiveRedisConnection connection = this.commands;
+		if (connection != null) {
+			return Mono.just(connection);
+		}
+		// Opening the shared connection may wait for it: off the event loops, once.
+		return openConnection().map((opened) -> {
+			synchronized (this) {
+				if (this.commands == null) {
+					this.commands = opened;
+					return opened;
+				}
+			}
+			opened.closeLater().subscribe();
+			return this.commands;
+		});
+	}
+
+	private static ByteBuffer[] buffers(List<String> keys, List<String> args) {
+		ByteBuffer[] buffers = new ByteBuffer[keys.size() + args.size()];
+		int i = 0;
+		for (String key : keys) {
+			buffers[i++] = bytes(key);
+		}
+		for (String arg : args) {
+			buffers[i++] = bytes(arg);
+		}
+		return buffers;
+	}
+
+	private static boolean noScript(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {
+			if (String.valueOf(cause.getMessage()).contains("NOSCRIPT")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** A script's reply as a flat list of strings and numbers (Redis bulk strings arrive as bytes). */
+	private static List<Object> strings(List<Object> reply) {
+		List<?> values = (reply.size() == 1 && reply.get(0) instanceof List<?> inner) ? inner : reply;
+		List<Object> result = new ArrayList<>(values.size());
+		for (Object value : values) {
+			if (value instanceof ByteBuffer buffer) {
+				result.add(string(buffer));
+			}
+			else if (value instanceof byte[] array) {
+				result.add(new String(array, StandardCharsets.UTF_8));
+			}
+			else {
+				result.add(value);
+			}
 		}
 		return result;
 	}

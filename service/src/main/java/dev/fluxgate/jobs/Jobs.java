@@ -26,7 +26,7 @@ import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
  * request) once it holds {@code max-length} unfinished jobs, rather than trimming jobs nobody ran. Public: the bean
  * applications inject.
  */
-public final class Jobs {
+public final class Jobs implements AutoCloseable {
 
 	/** The {@code reason} of a refused submit: the queue holds {@code max-length} unfinished jobs. */
 	public static final String QUEUE_FULL_REASON = "jobs-queue-full";
@@ -165,6 +165,15 @@ public final class Jobs {
 	 */
 	public Map<String, JobWorker> workers() {
 		return Map.copyOf(this.workers);
+	}
+
+	/**
+	 * Release this bean's connection handle (the application's shared Redis connection stays open); called when the
+	 * context closes, after the workers stopped.
+	 */
+	@Override
+	public void close() {
+		this.store.close();
 	}
 
 	JobMeters meters(String queue) {
