@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -47,6 +48,7 @@ public class JobsEndpoint {
 	@ReadOperation
 	public Mono<Map<String, Object>> queue(@Selector String queue) {
 		return this.jobs.stats(queue)
+			.onErrorMap(IllegalArgumentException.class, JobsEndpoint::badRequest)
 			.zipWith(this.jobs.deadLetters(queue, DEAD_LETTERS_SHOWN))
 			.map((both) -> {
 				Map<String, Object> body = summary(both.getT1(), this.jobs.workers().get(queue));
@@ -65,8 +67,14 @@ public class JobsEndpoint {
 	@WriteOperation
 	public Mono<Map<String, Object>> replay(@Selector String queue, @Nullable Integer max) {
 		int limit = (max != null) ? Math.max(1, Math.min(max, 100_000)) : DEFAULT_REPLAY;
-		return this.jobs.replay(queue, limit).map((replayed) -> Map.<String, Object>of("queue", queue, "replayed",
-				replayed));
+		return this.jobs.replay(queue, limit)
+			.onErrorMap(IllegalArgumentException.class, JobsEndpoint::badRequest)
+			.map((replayed) -> Map.<String, Object>of("queue", queue, "replayed", replayed));
+	}
+
+	/** A bad queue name is the caller's mistake: 400, not 500. */
+	private static InvalidEndpointRequestException badRequest(IllegalArgumentException ex) {
+		return new InvalidEndpointRequestException(ex.getMessage(), ex.getMessage(), ex);
 	}
 
 	static Mono<List<Map<String, Object>>> queueSummaries(Jobs jobs) {

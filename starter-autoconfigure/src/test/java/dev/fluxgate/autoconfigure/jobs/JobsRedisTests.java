@@ -208,6 +208,21 @@ class JobsRedisTests {
 	}
 
 	@Test
+	void badQueueNameInTheEndpointIsABadRequest() {
+		WebClient client = WebClient.create(JobsTestApp.baseUrl(main));
+		assertThat(client.get()
+			.uri("/actuator/jobs/{queue}", "no spaces!")
+			.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()))
+			.block(Duration.ofSeconds(10))).isEqualTo(400);
+		assertThat(client.post()
+			.uri("/actuator/jobs/{queue}", "no spaces!")
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(Map.of())
+			.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()))
+			.block(Duration.ofSeconds(10))).isEqualTo(400);
+	}
+
+	@Test
 	void attemptThatOutlivesItsTimeoutIsCancelledAndCountsAsFailed() {
 		String id = submit(queue("slow"), "never finishes");
 		await().atMost(PATIENCE).until(() -> jobs(main).stats(queue("slow")).block(Duration.ofSeconds(5)).dead() == 1);
