@@ -1,9 +1,12 @@
 package dev.fluxgate.sample;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 
 import dev.fluxgate.test.TestServices;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -41,6 +44,36 @@ class SampleApplicationServicesTests {
 		registry.add("spring.r2dbc.password", postgres::password);
 		registry.add("spring.data.redis.host", () -> TestServices.redis().host());
 		registry.add("spring.data.redis.port", () -> TestServices.redis().port());
+		registry.add("sample.jobs.welcome-queue", () -> WELCOME_QUEUE);
+	}
+
+	/** A queue of this run's own in the shared Redis. */
+	private static final String WELCOME_QUEUE = "sample-welcome-" + UUID.randomUUID().toString().substring(0, 8);
+
+	@AfterAll
+	static void deleteQueue(@Autowired ReactiveStringRedisTemplate redis) {
+		redis.scan(ScanOptions.scanOptions().match("{fluxgate:jobs:" + WELCOME_QUEUE + "}*").build())
+			.flatMap(redis::delete)
+			.blockLast(Duration.ofSeconds(10));
+	}
+
+	@Test
+	void welcomeMailIsADurableJobStoredOncePerSignup() {
+		long before = welcomed();
+		String name = "job-" + UUID.randomUUID().toString().substring(0, 8);
+		String job = this.client.post().uri("/signup?name={name}&welcomeMs=10", name).exchange().expectStatus().isOk()
+			.expectBody(Map.class).returnResult().getResponseBody().get("welcomeJob").toString();
+		// a retried signup request (same idempotency key) stores nothing new
+		this.client.post().uri("/signup?name={name}&welcomeMs=10", name).exchange().expectStatus().isOk()
+			.expectBody().jsonPath("$.welcomeJob").isEqualTo(job);
+		Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> welcomed() == before + 1);
+		this.client.get().uri("/actuator/jobs/{queue}", WELCOME_QUEUE).exchange().expectStatus().isOk().expectBody()
+			.jsonPath("$.handledHere").isEqualTo(true).jsonPath("$.dead").isEqualTo(0);
+	}
+
+	private long welcomed() {
+		return ((Number) this.client.get().uri("/signup/welcomed").exchange().expectBody(Map.class).returnResult()
+			.getResponseBody().get("welcomed")).longValue();
 	}
 
 	@Test

@@ -20,6 +20,9 @@ public enum Category {
 	TIMEOUTS,
 
 	/** Shedding, bulkhead and rate-limit rejections, open circuits. */
-	GATES
+	GATES,
+
+	/** Durable job queues: a growing backlog, a handler that keeps failing, dead letters. */
+	JOBS
 
 }

@@ -18,6 +18,7 @@ import dev.fluxgate.doctor.Diagnosis;
 import dev.fluxgate.doctor.DiagnosisSettings;
 import dev.fluxgate.doctor.EventLoopSignalSource;
 import dev.fluxgate.doctor.Finding;
+import dev.fluxgate.doctor.FindingSource;
 import dev.fluxgate.doctor.MeterSignals;
 import dev.fluxgate.doctor.PoolSignal;
 import dev.fluxgate.doctor.PoolSignalSource;
@@ -77,9 +78,16 @@ public class ConcurrencyDoctor implements SmartLifecycle {
 	 * @param eventLoops event-loop source
 	 * @param blocking blocking-detection source
 	 * @param database the database's limits, or {@code null}
+	 * @param findings findings of features the built-in rules do not know (job queues)
 	 */
 	record Sources(GateRegistry gates, List<PoolSignalSource> pools, MeterSignals meters,
-			EventLoopSignalSource eventLoops, BlockingSignalSource blocking, DatabaseLimitsSource database) {
+			EventLoopSignalSource eventLoops, BlockingSignalSource blocking, DatabaseLimitsSource database,
+			List<FindingSource> findings) {
+
+		Sources(GateRegistry gates, List<PoolSignalSource> pools, MeterSignals meters,
+				EventLoopSignalSource eventLoops, BlockingSignalSource blocking, DatabaseLimitsSource database) {
+			this(gates, pools, meters, eventLoops, blocking, database, List.of());
+		}
 
 	}
 
@@ -183,8 +191,18 @@ public class ConcurrencyDoctor implements SmartLifecycle {
 		List<Signals> samples = recentHistory();
 		Signals newest = samples.get(samples.size() - 1);
 		return capacityPlan(newest.pools()).map((plan) -> new Diagnosed(newest,
-				Diagnosis.diagnose(samples, this.settings.diagnosis(), plan), plan,
+				withSourceFindings(Diagnosis.diagnose(samples, this.settings.diagnosis(), plan)), plan,
 				Saturation.assess(samples, this.settings.diagnosis())));
+	}
+
+	private List<Finding> withSourceFindings(List<Finding> findings) {
+		if (this.sources.findings().isEmpty()) {
+			return findings;
+		}
+		List<Finding> all = new ArrayList<>(findings);
+		this.sources.findings().forEach((source) -> all.addAll(source.findings()));
+		all.sort(Finding.TROUBLESHOOTING_ORDER);
+		return all;
 	}
 
 	/**

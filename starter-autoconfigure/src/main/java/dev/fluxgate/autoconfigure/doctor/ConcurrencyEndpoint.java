@@ -13,6 +13,7 @@ import dev.fluxgate.doctor.EventLoopSignal;
 import dev.fluxgate.doctor.PoolSignal;
 import dev.fluxgate.doctor.Signals;
 import dev.fluxgate.gate.GateSnapshot;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -35,9 +36,17 @@ public class ConcurrencyEndpoint {
 
 	private final ConcurrencyDoctor doctor;
 
+	private final List<ConcurrencySection> sections;
+
 	ConcurrencyEndpoint(ConcurrencySettingsReporter settings, ConcurrencyDoctor doctor) {
+		this(settings, doctor, List.of());
+	}
+
+	ConcurrencyEndpoint(ConcurrencySettingsReporter settings, ConcurrencyDoctor doctor,
+			List<ConcurrencySection> sections) {
 		this.settings = settings;
 		this.doctor = doctor;
+		this.sections = sections;
 	}
 
 	@ReadOperation
@@ -52,7 +61,13 @@ public class ConcurrencyEndpoint {
 			body.put("saturation", diagnosed.saturation());
 			body.put("findings", diagnosed.findings());
 			return body;
-		});
+		}).flatMap(this::withSections);
+	}
+
+	private Mono<Map<String, Object>> withSections(Map<String, Object> body) {
+		return Flux.fromIterable(this.sections)
+			.concatMap((section) -> section.content().doOnNext((content) -> body.put(section.name(), content)))
+			.then(Mono.just(body));
 	}
 
 	private Map<String, Object> settings() {

@@ -8,6 +8,7 @@ import dev.fluxgate.autoconfigure.health.FluxgateHealthProperties;
 import dev.fluxgate.doctor.BlockingSignalSource;
 import dev.fluxgate.doctor.DiagnosisSettings;
 import dev.fluxgate.doctor.EventLoopSignalSource;
+import dev.fluxgate.doctor.FindingSource;
 import dev.fluxgate.doctor.MeterSignals;
 import dev.fluxgate.doctor.PoolSignalSource;
 import dev.fluxgate.gate.GateRegistry;
@@ -59,10 +60,11 @@ public final class FluxgateDoctorAutoConfiguration {
 			FluxgateCapacityProperties capacity, ObjectProvider<GateRegistry> gates,
 			ObjectProvider<PoolSignalSource> pools, MeterSignals meterSignals,
 			ObjectProvider<EventLoopSignalSource> eventLoops, ObjectProvider<BlockingSignalSource> blocking,
-			ObjectProvider<DatabaseLimitsSource> database, ApplicationEventPublisher events) {
+			ObjectProvider<DatabaseLimitsSource> database, ObjectProvider<FindingSource> findings,
+			ApplicationEventPublisher events) {
 		ConcurrencyDoctor.Sources sources = new ConcurrencyDoctor.Sources(gates.getIfAvailable(),
 				pools.orderedStream().toList(), meterSignals, preferred(eventLoops, meterSignals),
-				preferred(blocking, meterSignals), database.getIfUnique());
+				preferred(blocking, meterSignals), database.getIfUnique(), findings.orderedStream().toList());
 		DiagnosisSettings diagnosis = new DiagnosisSettings(health.getSaturationWindow(),
 				health.getEventLoopLagThreshold(), DiagnosisSettings.DEFAULTS.blockedLoopPendingTasks());
 		return new ConcurrencyDoctor(sources,
@@ -125,8 +127,8 @@ public final class FluxgateDoctorAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		ConcurrencyEndpoint fluxgateConcurrencyEndpoint(ObjectProvider<ConcurrencySettingsReporter> settings,
-				ConcurrencyDoctor doctor) {
-			return new ConcurrencyEndpoint(settings.getIfAvailable(), doctor);
+				ConcurrencyDoctor doctor, ObjectProvider<ConcurrencySection> sections) {
+			return new ConcurrencyEndpoint(settings.getIfAvailable(), doctor, sections.orderedStream().toList());
 		}
 
 	}

@@ -13,7 +13,7 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * so other tests in the same JVM are unaffected. If another test installed BlockHound first (throwing on blocking
  * calls), the errors it throws are recorded instead.
  */
-final class BlockingCalls {
+public final class BlockingCalls {
 
 	private static final List<String> recorded = new CopyOnWriteArrayList<>();
 
@@ -51,7 +51,7 @@ final class BlockingCalls {
 		return false;
 	}
 
-	static List<String> during(Runnable action) {
+	public static List<String> during(Runnable action) {
 		recorded.clear();
 		recording = true;
 		try {

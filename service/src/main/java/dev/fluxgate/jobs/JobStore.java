@@ -1,0 +1,429 @@
+package dev.fluxgate.jobs;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+import org.springframework.data.redis.connection.ReactiveRedisConnection;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.ReturnType;
+import org.springframework.data.redis.connection.stream.ByteBufferRecord;
+import org.springframework.data.redis.connection.stream.Consumer;
+import org.springframework.data.redis.connection.stream.ReadOffset;
+import org.springframework.data.redis.connection.stream.StreamOffset;
+import org.springframework.data.redis.connection.stream.StreamReadOptions;
+import org.springframework.data.redis.core.script.RedisScript;
+
+/**
+ * Every Redis command of the jobs engine. Each change of a job's state is one Lua script over the keys of one queue
+ * (one hash tag, so one Cluster slot), so a job is never both acknowledged and lost, nor rescheduled twice. Times are
+ * the Redis server's ({@code TIME}), so instances with skewed clocks agree on when a delayed job is due.
+ */
+final class JobStore {
+
+	private static final String NOW = """
+			local t = redis.call('TIME')
+			local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+			""";
+
+	/** Returns {1, id} stored, {0, first id} duplicate idempotency key, {-1, ''} queue full. */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> SUBMIT = script(NOW + """
+			if #KEYS > 2 then
+			  local first = redis.call('GET', KEYS[3])
+			  if first then return {0, first} end
+			end
+			if redis.call('XLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {-1, ''} end
+			if #KEYS > 2 then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[5]) end
+			local delay = tonumber(ARGV[3])
+			if delay > 0 then
+			  redis.call('ZADD', KEYS[2], now + delay, cjson.encode({ARGV[1], ARGV[2], '0', tostring(now)}))
+			else
+			  redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'payload', ARGV[2], 'attempts', '0', 'enqueued', tostring(now))
+			end
+			return {1, ARGV[1]}
+			""");
+
+	/** Moves due jobs into the stream; returns {moved, ms until the next is due or -1}. */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> PROMOTE = script(NOW + """
+			local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+			for _, member in ipairs(due) do
+			  local job = cjson.decode(member)
+			  redis.call('XADD', KEYS[1], '*', 'id', job[1], 'payload', job[2], 'attempts', job[3], 'enqueued', job[4])
+			  redis.call('ZREM', KEYS[2], member)
+			end
+			local next = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+			local wait = -1
+			if next[2] then wait = math.max(0, tonumber(next[2]) - now) end
+			return {#due, wait}
+			""");
+
+	/** Acknowledges and deletes finished jobs; returns how many were deleted. */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> ACK = script("""
+			redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))
+			return {redis.call('XDEL', KEYS[1], unpack(ARGV, 2))}
+			""");
+
+	/**
+	 * Ends an attempt that did not succeed: reschedules the job (delay > 0), puts it back at once (0) or dead-letters
+	 * it (-1), in the same step as acknowledging it. Returns {0} when the entry was no longer pending (another
+	 * consumer took it over and finished it), so nothing is added twice.
+	 */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> SETTLE = script(NOW + """
+			if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return {0} end
+			redis.call('XDEL', KEYS[1], ARGV[2])
+			local delay = tonumber(ARGV[8])
+			if delay < 0 then
+			  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[9], '*', 'id', ARGV[3], 'payload', ARGV[4],
+			    'attempts', ARGV[5], 'enqueued', ARGV[6], 'error', ARGV[7], 'failed', tostring(now))
+			elseif delay == 0 then
+			  redis.call('XADD', KEYS[1], '*', 'id', ARGV[3], 'payload', ARGV[4], 'attempts', ARGV[5], 'enqueued', ARGV[6])
+			else
+			  redis.call('ZADD', KEYS[2], now + delay, cjson.encode({ARGV[3], ARGV[4], ARGV[5], ARGV[6]}))
+			end
+			return {1}
+			""");
+
+	/**
+	 * Takes over jobs whose consumer gave no sign of life for the visibility timeout, and forgets consumers idle for
+	 * an hour with nothing pending (each restart of an instance adds one). Returns the jobs flat: entry id, id,
+	 * payload, attempts, enqueued, for each.
+	 */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> RECLAIM = script("""
+			local claimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], '0-0', 'COUNT', ARGV[4])
+			local out = {}
+			for _, entry in ipairs(claimed[2]) do
+			  if type(entry) == 'table' and type(entry[2]) == 'table' then
+			    local f = {}
+			    for i = 1, #entry[2], 2 do f[entry[2][i]] = entry[2][i + 1] end
+			    if f['id'] and f['payload'] then
+			      table.insert(out, entry[1]); table.insert(out, f['id']); table.insert(out, f['payload'])
+			      table.insert(out, f['attempts'] or '0'); table.insert(out, f['enqueued'] or '0')
+			    end
+			  end
+			end
+			for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+			  local c = {}
+			  for i = 1, #consumer, 2 do c[consumer[i]] = consumer[i + 1] end
+			  if c['name'] ~= ARGV[2] and tonumber(c['pending']) == 0 and tonumber(c['idle']) > 3600000 then
+			    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], c['name'])
+			  end
+			end
+			return out
+			""");
+
+	/** Renews the running jobs of a live consumer (resets their idle time), so nobody takes them over. */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> RENEW = script("""
+			return {#redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, unpack(ARGV, 3), 'JUSTID')}
+			""");
+
+	/** Creates the consumer group (reading from the start, so jobs submitted before any consumer are not skipped). */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> CREATE_GROUP = script("""
+			local ok = pcall(redis.call, 'XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
+			return {ok and 1 or 0}
+			""");
+
+	/** Returns {stream length, pending, delayed, dead, oldest age in ms or -1}. */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> STATS = script(NOW + """
+			local pending = 0
+			local ok, summary = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1])
+			if ok then pending = summary[1] end
+			local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+			local oldest = -1
+			if first[1] then oldest = math.max(0, now - tonumber(string.match(first[1][1], '^(%d+)'))) end
+			return {redis.call('XLEN', KEYS[1]), pending, redis.call('ZCARD', KEYS[2]), redis.call('XLEN', KEYS[3]), oldest}
+			""");
+
+	/** Moves up to ARGV[1] dead letters, oldest first, back into the stream with their attempts reset. */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> REPLAY = script("""
+			local dead = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', tonumber(ARGV[1]))
+			for _, entry in ipairs(dead) do
+			  local f = {}
+			  for i = 1, #entry[2], 2 do f[entry[2][i]] = entry[2][i + 1] end
+			  redis.call('XADD', KEYS[1], '*', 'id', f['id'], 'payload', f['payload'], 'attempts', '0', 'enqueued', f['enqueued'])
+			  redis.call('XDEL', KEYS[3], entry[1])
+			end
+			return {#dead}
+			""");
+
+	/** The newest dead letters, flat: id, attempts, failed (epoch ms), error, for each. */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> DEAD_LETTERS = script("""
+			local out = {}
+			for _, entry in ipairs(redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', tonumber(ARGV[1]))) do
+			  local f = {}
+			  for i = 1, #entry[2], 2 do f[entry[2][i]] = entry[2][i + 1] end
+			  table.insert(out, f['id'] or ''); table.insert(out, f['attempts'] or '0')
+			  table.insert(out, f['failed'] or '0'); table.insert(out, f['error'] or '')
+			end
+			return out
+			""");
+
+	private final ReactiveRedisConnectionFactory connectionFactory;
+
+	private volatile @Nullable ReactiveRedisConnection commands;
+
+	JobStore(ReactiveRedisConnectionFactory connectionFactory) {
+		this.connectionFactory = connectionFactory;
+	}
+
+	/** Release the connection handle; the factory's shared connection stays open. */
+	void close() {
+		ReactiveRedisConnection connection = this.commands;
+		this.commands = null;
+		if (connection != null) {
+			connection.closeLater().onErrorResume((ex) -> Mono.empty()).subscribe();
+		}
+	}
+
+	@SuppressWarnings("rawtypes")
+	private static RedisScript<List> script(String lua) {
+		return RedisScript.of(lua, List.class);
+	}
+
+	Mono<SubmitResult> submit(JobKeys keys, String id, String payload, Duration delay, long maxLength,
+			@Nullable String idempotencyKey, Duration idempotencyWindow) {
+		List<String> scriptKeys = (idempotencyKey != null)
+				? List.of(keys.stream(), keys.delayed(), keys.idempotency(idempotencyKey))
+				: List.of(keys.stream(), keys.delayed());
+		return run(SUBMIT, scriptKeys, List.of(id, payload, Long.toString(delay.toMillis()), Long.toString(maxLength),
+				Long.toString(idempotencyWindow.toMillis())))
+			.map((result) -> new SubmitResult((int) number(result.get(0)), String.valueOf(result.get(1))));
+	}
+
+	/**
+	 * The outcome of a submit.
+	 * @param status 1 stored, 0 duplicate, -1 full
+	 * @param id the job's id (the first job's for a duplicate)
+	 */
+	record SubmitResult(int status, String id) {
+
+	}
+
+	/**
+	 * Move due jobs into the stream.
+	 * @return how many moved, and how long until the next is due ({@code null} when none is)
+	 */
+	Mono<Promoted> promote(JobKeys keys, int limit) {
+		return run(PROMOTE, List.of(keys.stream(), keys.delayed()), List.of(Integer.toString(limit)))
+			.map((result) -> {
+				long wait = number(result.get(1));
+				return new Promoted((int) number(result.get(0)), (wait < 0) ? null : Duration.ofMillis(wait));
+			});
+	}
+
+	record Promoted(int moved, @Nullable Duration nextDueIn) {
+
+	}
+
+	Mono<Void> createGroup(JobKeys keys) {
+		return run(CREATE_GROUP, List.of(keys.stream()), List.of(JobKeys.GROUP)).then();
+	}
+
+	/**
+	 * Read new jobs with a blocking {@code XREADGROUP} on the worker's own connection (a blocking read on the shared
+	 * connection would hold up every other command of the application).
+	 */
+	Flux<JobEntry> read(ReactiveRedisConnection connection, JobKeys keys, String consumer, int count,
+			Duration block) {
+		return connection.streamCommands()
+			.xReadGroup(Consumer.from(JobKeys.GROUP, consumer), StreamReadOptions.empty().count(count).block(block),
+					StreamOffset.create(bytes(keys.stream()), ReadOffset.lastConsumed()))
+			.map(JobStore::entry);
+	}
+
+	/** A connection of the worker's own; opening it may wait, so it is done off the event loops. */
+	Mono<ReactiveRedisConnection> openConnection() {
+		return Mono.fromCallable(this.connectionFactory::getReactiveConnection).subscribeOn(Schedulers.boundedElastic());
+	}
+
+	Mono<Void> ack(JobKeys keys, Collection<String> entryIds) {
+		List<String> args = new ArrayList<>(entryIds.size() + 1);
+		args.add(JobKeys.GROUP);
+		args.addAll(entryIds);
+		return run(ACK, List.of(keys.stream()), args).then();
+	}
+
+	/**
+	 * End an attempt that did not succeed.
+	 * @param delay the wait before the next attempt; zero to put it back at once, {@code null} to dead-letter it
+	 * @return whether this consumer still held the job
+	 */
+	Mono<Boolean> settle(JobKeys keys, JobEntry entry, int attempts, String error, @Nullable Duration delay,
+			long deadMaxLength) {
+		return run(SETTLE, keys.all(), List.of(JobKeys.GROUP, entry.entryId(), entry.id(), entry.payload(),
+				Integer.toString(attempts), Long.toString(entry.enqueuedMillis()), error,
+				Long.toString((delay != null) ? Math.max(0, delay.toMillis()) : -1), Long.toString(deadMaxLength)))
+			.map((result) -> number(result.get(0)) == 1);
+	}
+
+	Flux<JobEntry> reclaim(JobKeys keys, String consumer, Duration minIdle, int count) {
+		return run(RECLAIM, List.of(keys.stream()),
+				List.of(JobKeys.GROUP, consumer, Long.toString(minIdle.toMillis()), Integer.toString(count)))
+			.flatMapIterable((flat) -> {
+				List<JobEntry> entries = new ArrayList<>(flat.size() / 5);
+				for (int i = 0; i + 4 < flat.size(); i += 5) {
+					entries.add(new JobEntry(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)),
+							String.valueOf(flat.get(i + 2)), (int) number(flat.get(i + 3)), number(flat.get(i + 4))));
+				}
+				return entries;
+			});
+	}
+
+	Mono<Void> renew(JobKeys keys, String consumer, Collection<String> entryIds) {
+		List<String> args = new ArrayList<>(entryIds.size() + 2);
+		args.add(JobKeys.GROUP);
+		args.add(consumer);
+		args.addAll(entryIds);
+		return run(RENEW, List.of(keys.stream()), args).then();
+	}
+
+	Mono<JobQueueStats> stats(JobKeys keys) {
+		return run(STATS, keys.all(), List.of(JobKeys.GROUP)).map((result) -> {
+			long length = number(result.get(0));
+			long pending = number(result.get(1));
+			long oldest = number(result.get(4));
+			return new JobQueueStats(keys.queue(), Math.max(0, length - pending), pending, number(result.get(2)),
+					number(result.get(3)), (oldest < 0) ? null : Duration.ofMillis(oldest));
+		});
+	}
+
+	Mono<Integer> replay(JobKeys keys, int max) {
+		return run(REPLAY, keys.all(), List.of(Integer.toString(max))).map((result) -> (int) number(result.get(0)));
+	}
+
+	Mono<List<DeadLetter>> deadLetters(JobKeys keys, int max) {
+		return run(DEAD_LETTERS, List.of(keys.dead()), List.of(Integer.toString(max))).map((flat) -> {
+			List<DeadLetter> letters = new ArrayList<>(flat.size() / 4);
+			for (int i = 0; i + 3 < flat.size(); i += 4) {
+				letters.add(new DeadLetter(String.valueOf(flat.get(i)), (int) number(flat.get(i + 1)),
+						java.time.Instant.ofEpochMilli(number(flat.get(i + 2))), String.valueOf(flat.get(i + 3))));
+			}
+			return letters;
+		});
+	}
+
+	/**
+	 * Run a script on one long-lived connection handle (of the factory's shared connection): cheaper per call than a
+	 * template, which opens and closes a handle around every command. {@code EVALSHA} first, the script itself
+	 * when Redis does not have it yet.
+	 */
+	@SuppressWarnings("rawtypes")
+	private Mono<List<Object>> run(RedisScript<List> script, List<String> keys, List<String> args) {
+		return commands().flatMap((connection) -> connection.scriptingCommands()
+			.evalSha(script.getSha1(), ReturnType.MULTI, keys.size(), buffers(keys, args))
+			.onErrorResume(JobStore::noScript, (ex) -> connection.scriptingCommands()
+				.eval(bytes(script.getScriptAsString()), ReturnType.MULTI, keys.size(), buffers(keys, args)))
+			.collectList()
+			.map(JobStore::strings));
+	}
+
+	private Mono<ReactiveRedisConnection> commands() {
+		ReactiveRedisConnection connection = this.commands;
+		if (connection != null) {
+			return Mono.just(connection);
+		}
+		// Opening the shared connection may wait for it: off the event loops, once.
+		return openConnection().map((opened) -> {
+			synchronized (this) {
+				if (this.commands == null) {
+					this.commands = opened;
+					return opened;
+				}
+			}
+			opened.closeLater().subscribe();
+			return this.commands;
+		});
+	}
+
+	private static ByteBuffer[] buffers(List<String> keys, List<String> args) {
+		ByteBuffer[] buffers = new ByteBuffer[keys.size() + args.size()];
+		int i = 0;
+		for (String key : keys) {
+			buffers[i++] = bytes(key);
+		}
+		for (String arg : args) {
+			buffers[i++] = bytes(arg);
+		}
+		return buffers;
+	}
+
+	private static boolean noScript(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {
+			if (String.valueOf(cause.getMessage()).contains("NOSCRIPT")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** A script's reply as a flat list of strings and numbers (Redis bulk strings arrive as bytes). */
+	private static List<Object> strings(List<Object> reply) {
+		List<?> values = (reply.size() == 1 && reply.get(0) instanceof List<?> inner) ? inner : reply;
+		List<Object> result = new ArrayList<>(values.size());
+		for (Object value : values) {
+			if (value instanceof ByteBuffer buffer) {
+				result.add(string(buffer));
+			}
+			else if (value instanceof byte[] array) {
+				result.add(new String(array, StandardCharsets.UTF_8));
+			}
+			else {
+				result.add(value);
+			}
+		}
+		return result;
+	}
+
+	private static JobEntry entry(ByteBufferRecord record) {
+		Map<ByteBuffer, ByteBuffer> fields = record.getValue();
+		String id = null;
+		String payload = null;
+		int attempts = 0;
+		long enqueued = 0;
+		for (Map.Entry<ByteBuffer, ByteBuffer> field : fields.entrySet()) {
+			String value = string(field.getValue());
+			switch (string(field.getKey())) {
+				case "id" -> id = value;
+				case "payload" -> payload = value;
+				case "attempts" -> attempts = Integer.parseInt(value);
+				case "enqueued" -> enqueued = Long.parseLong(value);
+				default -> {
+				}
+			}
+		}
+		String entryId = record.getId().getValue();
+		return new JobEntry(entryId, (id != null) ? id : entryId, (payload != null) ? payload : "null", attempts,
+				enqueued);
+	}
+
+	private static ByteBuffer bytes(String value) {
+		return ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8));
+	}
+
+	private static String string(ByteBuffer buffer) {
+		return StandardCharsets.UTF_8.decode(buffer.duplicate()).toString();
+	}
+
+	private static long number(Object value) {
+		return (value instanceof Number number) ? number.longValue() : Long.parseLong(String.valueOf(value));
+	}
+
+}
