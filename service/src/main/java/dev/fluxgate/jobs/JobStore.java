@@ -21,6 +21,7 @@ import org.springframework.data.redis.connection.stream.Consumer;
 import org.springframework.data.redis.connection.stream.ReadOffset;
 import org.springframework.data.redis.connection.stream.StreamOffset;
 import org.springframework.data.redis.connection.stream.StreamReadOptions;
+import org.springframework.data.redis.core.script.DigestUtils;
 import org.springframework.data.redis.core.script.RedisScript;
 
 /**
@@ -195,7 +196,15 @@ final class JobStore {
 
 	@SuppressWarnings("rawtypes")
 	private static RedisScript<List> script(String lua) {
-		return RedisScript.of(lua, List.class);
+		return new Script<>(lua, DigestUtils.sha1DigestAsHex(lua), List.class);
+	}
+
+	/**
+	 * An immutable script: Spring Data's {@code DefaultRedisScript} takes a lock in every {@code getSha1()}, which
+	 * parks an event loop when two of them run a script at the same moment.
+	 */
+	private record Script<T>(String getScriptAsString, String getSha1, Class<T> getResultType)
+			implements RedisScript<T> {
 	}
 
 	Mono<SubmitResult> submit(JobKeys keys, String id, String payload, Duration delay, long maxLength,

@@ -24,6 +24,7 @@ import reactor.core.scheduler.Schedulers;
 
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.DigestUtils;
 import org.springframework.data.redis.core.script.RedisScript;
 
 /**
@@ -39,9 +40,13 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 
 	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimitBackend.class);
 
-	/** Read once: a resource-backed script re-checks the file's modification time on every call. */
+	/**
+	 * Read once (a resource-backed script re-checks the file's modification time on every call), and immutable:
+	 * Spring Data's {@code DefaultRedisScript} takes a lock in every {@code getSha1()}, which parks an event loop
+	 * when two requests run the script at the same moment.
+	 */
 	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> SCRIPT = RedisScript.of(loadScript(), List.class);
+	private static final RedisScript<List> SCRIPT = script(loadScript());
 
 	private static final int MAX_RAW_KEY_LENGTH = 64;
 
@@ -155,6 +160,15 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 					"The rate limiter cannot reach its backend", Duration.ofSeconds(1), ex));
 			case LOCAL_FALLBACK -> this.fallback.tryConsume(policy, key);
 		};
+	}
+
+	@SuppressWarnings("rawtypes")
+	private static RedisScript<List> script(String lua) {
+		return new Script<>(lua, DigestUtils.sha1DigestAsHex(lua), List.class);
+	}
+
+	private record Script<T>(String getScriptAsString, String getSha1, Class<T> getResultType)
+			implements RedisScript<T> {
 	}
 
 	private static String loadScript() {
