@@ -31,7 +31,12 @@ import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
  */
 class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
 
-	private static final String BOOT_R2DBC_PACKAGE = "org.springframework.boot.r2dbc.autoconfigure.";
+	/**
+	 * Where Boot builds a pool from {@code spring.r2dbc.pool.*}. Boot also returns a {@link ConnectionPool} from its
+	 * generic configuration when the URL is {@code r2dbc:pool:}; that one is configured by its URL and left alone.
+	 */
+	private static final String BOOT_POOL_CONFIGURATION = "org.springframework.boot.r2dbc.autoconfigure."
+			+ "ConnectionFactoryConfigurations$PoolConfiguration$PooledConnectionFactoryConfiguration";
 
 	private final ObjectProvider<FluxgateR2dbcProperties> fluxgateProperties;
 
@@ -77,7 +82,7 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 		}
 		BeanDefinition definition = this.beanFactory.getMergedBeanDefinition(beanName);
 		return definition instanceof RootBeanDefinition root && root.getResolvedFactoryMethod() != null
-				&& root.getResolvedFactoryMethod().getDeclaringClass().getName().startsWith(BOOT_R2DBC_PACKAGE);
+				&& root.getResolvedFactoryMethod().getDeclaringClass().getName().equals(BOOT_POOL_CONFIGURATION);
 	}
 
 	private ConnectionPool rebuild(ConnectionPool original, String beanName, R2dbcProperties.Pool properties,
