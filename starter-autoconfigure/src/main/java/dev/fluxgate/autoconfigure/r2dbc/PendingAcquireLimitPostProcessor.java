@@ -3,6 +3,7 @@ package dev.fluxgate.autoconfigure.r2dbc;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.fluxgate.autoconfigure.r2dbc.FluxgateConnectionPool.AcquireLimits;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
@@ -24,10 +25,11 @@ import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
  * Bounds the pending-acquire queue of the {@link ConnectionPool} that Boot builds from {@code spring.r2dbc.pool.*}.
  * Boot has no hook for it (it creates the pool privately), so the pool is rebuilt, before anyone has used it, from
  * the same connection factory and the same properties plus the limit. Pools the application builds itself, and
- * pools configured through an {@code r2dbc:pool:} URL, are left alone. When acquire metrics are on
- * ({@code fluxgate.metrics.r2dbc-acquire.enabled}, default true) the rebuilt pool also times every acquisition; the
- * timers are bound to the meter registry once every singleton exists. The rebuilt pool answers exhaustion with the
- * overload contract (see {@link FluxgateConnectionPool}).
+ * pools configured through an {@code r2dbc:pool:} URL, are left alone. The rebuilt pool waits
+ * {@code max-acquire-time} for a busy pool only, not for a connection being opened, and answers exhaustion and an
+ * unreachable database with the overload contract (see {@link FluxgateConnectionPool}). When acquire metrics are on
+ * ({@code fluxgate.metrics.r2dbc-acquire.enabled}, default true) it also times every acquisition; the timers are
+ * bound to the meter registry once every singleton exists.
  */
 class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
 
@@ -88,17 +90,14 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 	private ConnectionPool rebuild(ConnectionPool original, String beanName, R2dbcProperties.Pool properties,
 			int maxPendingAcquire) {
 		ConnectionFactory connectionFactory = original.unwrap();
-		ConnectionPoolConfiguration.Builder builder = ConnectionPoolConfiguration.builder(connectionFactory);
+		ConnectionPoolConfiguration.Builder builder = ConnectionPoolConfiguration.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(properties.getInitialSize()).to(builder::initialSize);
 		map.from(properties.getMaxSize()).to(builder::maxSize);
 		map.from(properties.getMinIdle()).to(builder::minIdle);
 		map.from(properties.getMaxIdleTime()).to(builder::maxIdleTime);
 		map.from(properties.getMaxLifeTime()).to(builder::maxLifeTime);
-		map.from(properties.getMaxAcquireTime()).to(builder::maxAcquireTime);
-		map.from(properties.getMaxCreateConnectionTime()).to(builder::maxCreateConnectionTime);
 		map.from(properties.getMaxValidationTime()).to(builder::maxValidationTime);
-		map.from(properties.getAcquireRetry()).to(builder::acquireRetry);
 		map.from(properties.getValidationQuery()).whenHasText().to(builder::validationQuery);
 		map.from(properties.getValidationDepth()).to(builder::validationDepth);
 		builder.customizer((pool) -> pool.maxPendingAcquire(maxPendingAcquire));
@@ -109,7 +108,7 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 			timer = new AcquireTimer(beanName);
 			this.timers.add(timer);
 		}
-		return new FluxgateConnectionPool(builder.build(), timer);
+		return FluxgateConnectionPool.of(builder, connectionFactory, AcquireLimits.of(properties), timer);
 	}
 
 	@Override
