@@ -1,6 +1,8 @@
 package dev.fluxgate.autoconfigure.r2dbc;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.fluxgate.autoconfigure.r2dbc.FluxgateConnectionPool.AcquireLimits;
@@ -15,8 +17,8 @@ import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
-import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.config.DestructionAwareBeanPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
@@ -29,9 +31,12 @@ import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
  * {@code max-acquire-time} for a busy pool only, not for a connection being opened, and answers exhaustion and an
  * unreachable database with the overload contract (see {@link FluxgateConnectionPool}). When acquire metrics are on
  * ({@code fluxgate.metrics.r2dbc-acquire.enabled}, default true) it also times every acquisition; the timers are
- * bound to the meter registry once every singleton exists.
+ * bound to the meter registry once every singleton exists. The rebuilt pool is disposed when its bean is destroyed:
+ * the container would dispose only the instance Boot created, which the rebuild already disposed, and leave the
+ * rebuilt pool's connections open.
  */
-class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
+class PendingAcquireLimitPostProcessor
+		implements DestructionAwareBeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
 
 	/**
 	 * Where Boot builds a pool from {@code spring.r2dbc.pool.*}. Boot also returns a {@link ConnectionPool} from its
@@ -49,6 +54,8 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 	private final boolean timeAcquisitions;
 
 	private final List<AcquireTimer> timers = new CopyOnWriteArrayList<>();
+
+	private final Map<String, ConnectionPool> rebuilt = new ConcurrentHashMap<>();
 
 	private ConfigurableListableBeanFactory beanFactory;
 
@@ -72,7 +79,10 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 			R2dbcProperties r2dbc = this.r2dbcProperties.getIfAvailable();
 			FluxgateR2dbcProperties fluxgate = this.fluxgateProperties.getIfAvailable();
 			if (r2dbc != null && fluxgate != null) {
-				return rebuild(pool, beanName, r2dbc.getPool(), fluxgate.getPool().getMaxPendingAcquire());
+				ConnectionPool replacement = rebuild(pool, beanName, r2dbc.getPool(),
+						fluxgate.getPool().getMaxPendingAcquire());
+				this.rebuilt.put(beanName, replacement);
+				return replacement;
 			}
 		}
 		return bean;
@@ -109,6 +119,20 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 			this.timers.add(timer);
 		}
 		return FluxgateConnectionPool.of(builder, connectionFactory, AcquireLimits.of(properties), timer);
+	}
+
+	@Override
+	public boolean requiresDestruction(Object bean) {
+		return bean instanceof ConnectionPool;
+	}
+
+	/** Called with the instance Boot created; dispose the one that replaced it, as Boot's bean would be. */
+	@Override
+	public void postProcessBeforeDestruction(Object bean, String beanName) {
+		ConnectionPool pool = this.rebuilt.remove(beanName);
+		if (pool != null) {
+			pool.dispose();
+		}
 	}
 
 	@Override
