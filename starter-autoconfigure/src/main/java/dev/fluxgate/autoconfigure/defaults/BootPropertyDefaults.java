@@ -1,5 +1,6 @@
 package dev.fluxgate.autoconfigure.defaults;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,12 +37,26 @@ public final class BootPropertyDefaults {
 			new BootPropertyDefault("spring.webflux.multipart.max-disk-usage-per-part", "10MB", "-1 (unlimited)",
 					"A single upload fills the disk. Raise it for services that accept large files."));
 
+	/**
+	 * Fluxgate's {@code spring.r2dbc.pool.max-acquire-time}: how long a request waits for a pool whose connections
+	 * are all busy, per attempt (Boot's {@code acquire-retry} of 1 allows a second one, so a request gets its 503
+	 * after about 2 s). Not installed in the environment: r2dbc-pool applies {@code maxAcquireTime} to the whole
+	 * acquisition, opening a new connection included, so in a pool Fluxgate does not rebuild (a
+	 * {@code @DataR2dbcTest} slice, for example) this short wait would fail the first connections of a slow but
+	 * healthy database. Only the pool Fluxgate rebuilds applies it, as the wait for a busy pool alone.
+	 */
+	public static final Duration R2DBC_MAX_ACQUIRE_TIME = Duration.ofSeconds(1);
+
+	private static final BootPropertyDefault R2DBC_POOL_ACQUIRE = new BootPropertyDefault(
+			"spring.r2dbc.pool.max-acquire-time", ConcurrencySettingsCollector.format(R2DBC_MAX_ACQUIRE_TIME),
+			"none: waits forever",
+			"With the pool exhausted, every request waits for a connection indefinitely. Bounds the wait for a busy "
+					+ "pool only, per attempt; applied by the pool Fluxgate rebuilds, not installed in the environment.");
+
 	private static final List<BootPropertyDefault> R2DBC_POOL = List.of(
-			new BootPropertyDefault("spring.r2dbc.pool.max-acquire-time", "1s", "none: waits forever",
-					"With the pool exhausted, every request waits for a connection indefinitely. Per attempt: Boot's "
-							+ "acquire-retry of 1 allows a second one, so a request gets its 503 after about 2 s."),
 			new BootPropertyDefault("spring.r2dbc.pool.max-create-connection-time", "5s", "none: waits forever",
-					"A database that accepts TCP but never finishes the handshake hangs pool growth."),
+					"A database that accepts TCP but never finishes the handshake hangs pool growth, and every "
+							+ "request waiting for a new connection with it."),
 			new BootPropertyDefault("spring.r2dbc.pool.max-validation-time", "2s", "none: waits forever",
 					"A validation query on a broken connection hangs the acquisition that triggered it."),
 			new BootPropertyDefault("spring.r2dbc.pool.max-life-time", "30m", "none: connections live forever",
@@ -51,11 +66,13 @@ public final class BootPropertyDefaults {
 	}
 
 	/**
-	 * Every default Fluxgate may install, whether or not it applies to a given application.
+	 * Every default Fluxgate may install, whether or not it applies to a given application, and the
+	 * {@linkplain #R2DBC_MAX_ACQUIRE_TIME one its R2DBC pool applies itself}.
 	 * @return the defaults, in a stable order
 	 */
 	public static List<BootPropertyDefault> all() {
 		List<BootPropertyDefault> all = new ArrayList<>(ALWAYS);
+		all.add(R2DBC_POOL_ACQUIRE);
 		all.addAll(R2DBC_POOL);
 		return all;
 	}
@@ -63,6 +80,7 @@ public final class BootPropertyDefaults {
 	/**
 	 * The defaults that apply to this application. Pool defaults are left out when they would break startup: when the
 	 * R2DBC URL configures its own pool ({@code r2dbc:pool:}), when r2dbc-pool is absent, or when pooling is off.
+	 * {@link #R2DBC_MAX_ACQUIRE_TIME} is never among them.
 	 * @param environment the environment, with the application's own configuration loaded
 	 * @param classLoader the application's class loader
 	 * @return property names and values, in a stable order

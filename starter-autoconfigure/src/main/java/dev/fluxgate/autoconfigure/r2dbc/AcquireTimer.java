@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.fluxgate.overload.CapacityExceededException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.r2dbc.spi.Connection;
@@ -13,9 +14,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Times how long acquiring a pooled connection takes, by outcome: the acquire-wait timer Boot's {@code r2dbc.pool.*}
- * gauges lack. Publishes {@value #METER} (tags {@code name}, {@code outcome} = {@code success}, {@code timeout},
- * {@code error}, {@code cancelled}) once bound to a registry; acquisitions before that (schema initialisation, for
- * example) are not recorded, so the registry is never created early.
+ * gauges lack. Publishes {@value #METER} (tags {@code name}, {@code outcome} = {@code success}, {@code timeout} (no
+ * connection became free within {@code max-acquire-time}), {@code error} (including a connection that could not be
+ * opened, and a full queue), {@code cancelled}) once bound to a registry; acquisitions before that (schema
+ * initialisation, for example) are not recorded, so the registry is never created early.
  */
 final class AcquireTimer {
 
@@ -49,7 +51,15 @@ final class AcquireTimer {
 		});
 	}
 
+	/**
+	 * A timeout is a wait for a busy pool that ran out. A database that could not open a connection in time
+	 * ({@code db-unavailable}) or a full queue is an error: the advice differs.
+	 */
 	private static boolean isTimeout(Throwable ex) {
+		if (ex instanceof CapacityExceededException capacity) {
+			return FluxgateConnectionPool.EXHAUSTED.equals(capacity.getReason())
+					&& capacity.getCause() instanceof R2dbcTimeoutException;
+		}
 		return ex instanceof R2dbcTimeoutException || ex instanceof TimeoutException
 				|| ex.getCause() instanceof TimeoutException;
 	}

@@ -21,9 +21,9 @@ import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 
 /**
- * A statement timeout for every R2DBC connection and a bounded pending-acquire queue for the pool Boot builds. The
- * pool's other limits are Boot's {@code spring.r2dbc.pool.*} properties, for which Fluxgate installs finite
- * defaults.
+ * A statement timeout for every R2DBC connection, and for the pool Boot builds a bounded pending-acquire queue and an
+ * acquire timeout that bounds the wait for a busy pool only (see {@link FluxgateConnectionPool}). The pool's other
+ * limits are Boot's {@code spring.r2dbc.pool.*} properties, for which Fluxgate installs finite defaults.
  */
 @AutoConfiguration(before = R2dbcAutoConfiguration.class)
 @ConditionalOnFluxgateEnabled
@@ -47,7 +47,7 @@ public final class FluxgateR2dbcAutoConfiguration {
 
 	@Bean
 	ConcurrencySettingsContributor fluxgateR2dbcSettings(FluxgateR2dbcProperties properties,
-			ObjectProvider<ConnectionFactory> connectionFactories) {
+			ObjectProvider<ConnectionFactory> connectionFactories, Environment environment) {
 		return (settings) -> {
 			settings.fluxgateProperty("r2dbc", "fluxgate.r2dbc.statement-timeout", properties.getStatementTimeout());
 			ConnectionFactory connectionFactory = connectionFactories.getIfUnique();
@@ -59,12 +59,18 @@ public final class FluxgateR2dbcAutoConfiguration {
 				});
 			}
 			settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-size", "10");
-			settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-acquire-time", "none");
+			if (connectionFactory instanceof FluxgateConnectionPool pool) {
+				settings.fluxgateProperty("r2dbc", "spring.r2dbc.pool.max-acquire-time", pool.limits().maxAcquireTime());
+			}
+			else {
+				settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-acquire-time", "none");
+			}
 			settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-create-connection-time", "none");
 			settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-validation-time", "none");
 			settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-life-time", "none");
 			settings.fluxgateProperty("r2dbc", "fluxgate.r2dbc.pool.max-pending-acquire",
 					properties.getPool().getMaxPendingAcquire());
+			PoolTimeoutsCoherence.check(connectionFactory, environment, settings);
 		};
 	}
 

@@ -1,8 +1,11 @@
 package dev.fluxgate.autoconfigure.r2dbc;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.fluxgate.autoconfigure.r2dbc.FluxgateConnectionPool.AcquireLimits;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
@@ -14,8 +17,8 @@ import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
-import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.config.DestructionAwareBeanPostProcessor;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
@@ -24,14 +27,23 @@ import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
  * Bounds the pending-acquire queue of the {@link ConnectionPool} that Boot builds from {@code spring.r2dbc.pool.*}.
  * Boot has no hook for it (it creates the pool privately), so the pool is rebuilt, before anyone has used it, from
  * the same connection factory and the same properties plus the limit. Pools the application builds itself, and
- * pools configured through an {@code r2dbc:pool:} URL, are left alone. When acquire metrics are on
- * ({@code fluxgate.metrics.r2dbc-acquire.enabled}, default true) the rebuilt pool also times every acquisition; the
- * timers are bound to the meter registry once every singleton exists. The rebuilt pool answers exhaustion with the
- * overload contract (see {@link FluxgateConnectionPool}).
+ * pools configured through an {@code r2dbc:pool:} URL, are left alone. The rebuilt pool waits
+ * {@code max-acquire-time} for a busy pool only, not for a connection being opened, and answers exhaustion and an
+ * unreachable database with the overload contract (see {@link FluxgateConnectionPool}). When acquire metrics are on
+ * ({@code fluxgate.metrics.r2dbc-acquire.enabled}, default true) it also times every acquisition; the timers are
+ * bound to the meter registry once every singleton exists. The rebuilt pool is disposed when its bean is destroyed:
+ * the container would dispose only the instance Boot created, which the rebuild already disposed, and leave the
+ * rebuilt pool's connections open.
  */
-class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
+class PendingAcquireLimitPostProcessor
+		implements DestructionAwareBeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
 
-	private static final String BOOT_R2DBC_PACKAGE = "org.springframework.boot.r2dbc.autoconfigure.";
+	/**
+	 * Where Boot builds a pool from {@code spring.r2dbc.pool.*}. Boot also returns a {@link ConnectionPool} from its
+	 * generic configuration when the URL is {@code r2dbc:pool:}; that one is configured by its URL and left alone.
+	 */
+	private static final String BOOT_POOL_CONFIGURATION = "org.springframework.boot.r2dbc.autoconfigure."
+			+ "ConnectionFactoryConfigurations$PoolConfiguration$PooledConnectionFactoryConfiguration";
 
 	private final ObjectProvider<FluxgateR2dbcProperties> fluxgateProperties;
 
@@ -42,6 +54,8 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 	private final boolean timeAcquisitions;
 
 	private final List<AcquireTimer> timers = new CopyOnWriteArrayList<>();
+
+	private final Map<String, ConnectionPool> rebuilt = new ConcurrentHashMap<>();
 
 	private ConfigurableListableBeanFactory beanFactory;
 
@@ -65,7 +79,10 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 			R2dbcProperties r2dbc = this.r2dbcProperties.getIfAvailable();
 			FluxgateR2dbcProperties fluxgate = this.fluxgateProperties.getIfAvailable();
 			if (r2dbc != null && fluxgate != null) {
-				return rebuild(pool, beanName, r2dbc.getPool(), fluxgate.getPool().getMaxPendingAcquire());
+				ConnectionPool replacement = rebuild(pool, beanName, r2dbc.getPool(),
+						fluxgate.getPool().getMaxPendingAcquire());
+				this.rebuilt.put(beanName, replacement);
+				return replacement;
 			}
 		}
 		return bean;
@@ -77,23 +94,20 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 		}
 		BeanDefinition definition = this.beanFactory.getMergedBeanDefinition(beanName);
 		return definition instanceof RootBeanDefinition root && root.getResolvedFactoryMethod() != null
-				&& root.getResolvedFactoryMethod().getDeclaringClass().getName().startsWith(BOOT_R2DBC_PACKAGE);
+				&& root.getResolvedFactoryMethod().getDeclaringClass().getName().equals(BOOT_POOL_CONFIGURATION);
 	}
 
 	private ConnectionPool rebuild(ConnectionPool original, String beanName, R2dbcProperties.Pool properties,
 			int maxPendingAcquire) {
 		ConnectionFactory connectionFactory = original.unwrap();
-		ConnectionPoolConfiguration.Builder builder = ConnectionPoolConfiguration.builder(connectionFactory);
+		ConnectionPoolConfiguration.Builder builder = ConnectionPoolConfiguration.builder();
 		PropertyMapper map = PropertyMapper.get();
 		map.from(properties.getInitialSize()).to(builder::initialSize);
 		map.from(properties.getMaxSize()).to(builder::maxSize);
 		map.from(properties.getMinIdle()).to(builder::minIdle);
 		map.from(properties.getMaxIdleTime()).to(builder::maxIdleTime);
 		map.from(properties.getMaxLifeTime()).to(builder::maxLifeTime);
-		map.from(properties.getMaxAcquireTime()).to(builder::maxAcquireTime);
-		map.from(properties.getMaxCreateConnectionTime()).to(builder::maxCreateConnectionTime);
 		map.from(properties.getMaxValidationTime()).to(builder::maxValidationTime);
-		map.from(properties.getAcquireRetry()).to(builder::acquireRetry);
 		map.from(properties.getValidationQuery()).whenHasText().to(builder::validationQuery);
 		map.from(properties.getValidationDepth()).to(builder::validationDepth);
 		builder.customizer((pool) -> pool.maxPendingAcquire(maxPendingAcquire));
@@ -104,7 +118,21 @@ class PendingAcquireLimitPostProcessor implements BeanPostProcessor, BeanFactory
 			timer = new AcquireTimer(beanName);
 			this.timers.add(timer);
 		}
-		return new FluxgateConnectionPool(builder.build(), timer);
+		return FluxgateConnectionPool.of(builder, connectionFactory, AcquireLimits.of(properties), timer);
+	}
+
+	@Override
+	public boolean requiresDestruction(Object bean) {
+		return bean instanceof ConnectionPool;
+	}
+
+	/** Called with the instance Boot created; dispose the one that replaced it, as Boot's bean would be. */
+	@Override
+	public void postProcessBeforeDestruction(Object bean, String beanName) {
+		ConnectionPool pool = this.rebuilt.remove(beanName);
+		if (pool != null) {
+			pool.dispose();
+		}
 	}
 
 	@Override

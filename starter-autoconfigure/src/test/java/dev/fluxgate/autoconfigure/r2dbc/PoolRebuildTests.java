@@ -1,0 +1,63 @@
+package dev.fluxgate.autoconfigure.r2dbc;
+
+import java.time.Duration;
+
+import dev.fluxgate.test.FluxgateTestApplication;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Which pool Fluxgate rebuilds: the one Boot builds from {@code spring.r2dbc.pool.*}, never one an
+ * {@code r2dbc:pool:} URL configures; and the rebuilt pool closes with its context.
+ */
+class PoolRebuildTests {
+
+	@Test
+	void poolBuiltFromPropertiesIsRebuilt() {
+		try (ConfigurableApplicationContext context = start("spring.r2dbc.url=r2dbc:h2:mem:///rebuilt",
+				"spring.r2dbc.pool.max-size=3")) {
+			ConnectionPool pool = (ConnectionPool) context.getBean(ConnectionFactory.class);
+			assertThat(pool).isInstanceOf(FluxgateConnectionPool.class);
+			assertThat(pool.getMetrics().orElseThrow().getMaxAllocatedSize()).isEqualTo(3);
+			assertThat(pool.getMetrics().orElseThrow().getMaxPendingAcquireSize()).isEqualTo(100);
+		}
+	}
+
+	@Test
+	void rebuiltPoolIsDisposedWithTheContext() {
+		ConnectionPool pool;
+		try (ConfigurableApplicationContext context = start("spring.r2dbc.url=r2dbc:h2:mem:///disposed")) {
+			pool = (ConnectionPool) context.getBean(ConnectionFactory.class);
+			Mono.usingWhen(pool.create(), (connection) -> Mono.just(1), Connection::close)
+				.block(Duration.ofSeconds(30));
+			assertThat(pool.isDisposed()).isFalse();
+		}
+		assertThat(pool.isDisposed()).isTrue();
+	}
+
+	@Test
+	void poolConfiguredByItsUrlIsLeftAsTheUrlSays() {
+		try (ConfigurableApplicationContext context = start(
+				"spring.r2dbc.url=r2dbc:pool:h2:mem:///url-pool?maxSize=3&initialSize=1")) {
+			ConnectionPool pool = (ConnectionPool) context.getBean(ConnectionFactory.class);
+			assertThat(pool).isNotInstanceOf(FluxgateConnectionPool.class);
+			assertThat(pool.getMetrics().orElseThrow().getMaxAllocatedSize()).isEqualTo(3);
+		}
+	}
+
+	private static ConfigurableApplicationContext start(String... properties) {
+		return new SpringApplicationBuilder(FluxgateTestApplication.class).web(WebApplicationType.NONE)
+			.properties(properties)
+			.run();
+	}
+
+}
