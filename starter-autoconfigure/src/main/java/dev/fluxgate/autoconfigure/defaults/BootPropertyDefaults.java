@@ -3,8 +3,10 @@ package dev.fluxgate.autoconfigure.defaults;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
@@ -93,6 +95,22 @@ public final class BootPropertyDefaults {
 			initialSizeFittingMaxSize(environment).ifPresent((size) -> defaults.put("spring.r2dbc.pool.initial-size", size));
 		}
 		return defaults;
+	}
+
+	/**
+	 * The Boot properties whose Fluxgate guard is in force in this application: the defaults that
+	 * {@linkplain #applicableTo apply to it}, plus {@link #R2DBC_MAX_ACQUIRE_TIME} wherever Fluxgate rebuilds the pool
+	 * that applies it.
+	 * @param environment the environment, with the application's own configuration loaded
+	 * @param classLoader the application's class loader
+	 * @return property names
+	 */
+	public static Set<String> guardedProperties(Environment environment, ClassLoader classLoader) {
+		Set<String> guarded = new LinkedHashSet<>(applicableTo(environment, classLoader).keySet());
+		if (usesPropertyBasedR2dbcPool(environment, classLoader)) {
+			guarded.add(R2DBC_POOL_ACQUIRE.property());
+		}
+		return guarded;
 	}
 
 	static boolean usesPropertyBasedR2dbcPool(Environment environment, ClassLoader classLoader) {

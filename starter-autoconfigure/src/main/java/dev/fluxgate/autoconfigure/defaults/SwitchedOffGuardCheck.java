@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.springframework.boot.context.properties.bind.Binder;
@@ -53,11 +54,11 @@ final class SwitchedOffGuardCheck {
 		BootPropertyDefaults.all().forEach((entry) -> installed.put(entry.property(), entry.value()));
 		SettingSources sources = new SettingSources(environment, installed);
 		List<String> warnings = new ArrayList<>();
-		Map<String, Object> applicable = BootPropertyDefaults.applicableTo(environment, this.classLoader);
+		Set<String> guarded = BootPropertyDefaults.guardedProperties(environment, this.classLoader);
 		for (BootPropertyDefault guard : BootPropertyDefaults.all()) {
 			String value = environment.getProperty(guard.property());
 			String source = sources.sourceOf(guard.property(), null);
-			if (applicable.containsKey(guard.property()) && value != null && isUserValue(source)
+			if (guarded.contains(guard.property()) && value != null && isUserValue(source)
 					&& switchesOff(guard.property(), guard.value(), value)) {
 				warnings.add(warning(guard.property(), value, source, guard.value(), guard.reason()));
 			}
