@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
 import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
+import dev.fluxgate.autoconfigure.redis.RedisUsage;
 import dev.fluxgate.eventloop.BlockingDetection;
 import dev.fluxgate.eventloop.BlockingDetectionMode;
 import dev.fluxgate.eventloop.EventLoopProbe;
@@ -35,6 +36,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.http.client.ReactorResourceFactory;
 
 /**
@@ -109,11 +111,13 @@ public final class FluxgateEventLoopAutoConfiguration {
 	static class LettuceEventLoopsConfiguration {
 
 		/**
-		 * Lettuce's I/O loops, when the application has a Lettuce {@code ClientResources} bean. Allocating takes a
-		 * reference to the shared group, released when the probe stops.
+		 * Lettuce's I/O loops, when the application has a Lettuce {@code ClientResources} bean and uses Redis (a
+		 * probe must not start loops that an app with Redis switched off never would). Allocating takes a reference
+		 * to the shared group, released when the probe stops.
 		 */
 		@Bean
-		EventLoopGroupSource fluxgateLettuceEventLoops(ObjectProvider<ClientResources> clientResources) {
+		EventLoopGroupSource fluxgateLettuceEventLoops(ObjectProvider<ClientResources> clientResources,
+				Environment environment) {
 			return new EventLoopGroupSource() {
 
 				private EventLoopGroupProvider provider;
@@ -127,7 +131,7 @@ public final class FluxgateEventLoopAutoConfiguration {
 
 				@Override
 				public synchronized Optional<EventExecutorGroup> acquire() {
-					ClientResources resources = clientResources.getIfAvailable();
+					ClientResources resources = RedisUsage.inUse(environment) ? clientResources.getIfAvailable() : null;
 					if (resources == null) {
 						return Optional.empty();
 					}

@@ -80,6 +80,9 @@ public final class FluxgateRateLimitAutoConfiguration {
 	@Bean
 	ConcurrencySettingsContributor fluxgateRateLimitSettings(FluxgateRateLimitProperties properties) {
 		return (settings) -> {
+			if (properties.getPolicies().isEmpty()) {
+				return;
+			}
 			settings.fluxgateProperty("rate-limit", "fluxgate.rate-limit.backend", properties.getBackend());
 			settings.fluxgateProperty("rate-limit", "fluxgate.rate-limit.failure-policy",
 					properties.getFailurePolicy());
