@@ -45,8 +45,8 @@ public final class FluxgateDependencies {
 	}
 
 	/**
-	 * A new {@code WebClient.Builder} for a configured dependency: base URL and guards applied. Further filters added
-	 * to it run inside the guards (once per attempt).
+	 * A new {@code WebClient.Builder} for a configured dependency: base URL and guards applied. Every other filter,
+	 * those the customizers added and those added to it later, runs inside the guards (once per attempt).
 	 * @param name the dependency's name
 	 * @return a new builder
 	 * @throws IllegalArgumentException when no {@code fluxgate.dependencies.<name>} is configured
@@ -111,7 +111,9 @@ public final class FluxgateDependencies {
 		if (baseUrl != null && !baseUrl.isEmpty()) {
 			builder.baseUrl(baseUrl);
 		}
-		return builder.filter(guard);
+		// Outermost: the filters already on the builder (Fluxgate's deadline filter, the application's customizers)
+		// run inside the guard, once per attempt, so a retry forwards the budget left when it is sent.
+		return builder.filters((filters) -> filters.add(0, guard));
 	}
 
 }

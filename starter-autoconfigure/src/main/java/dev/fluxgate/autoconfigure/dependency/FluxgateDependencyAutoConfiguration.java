@@ -107,7 +107,8 @@ public final class FluxgateDependencyAutoConfiguration {
 	/**
 	 * HTTP service client groups ({@code @ImportHttpServices(group = "name")}) call the dependency of the same name
 	 * through its guards. Runs after Boot's configurers (properties at order -2147483638, customizers at 0), so the
-	 * group's base URL is set and filters that customizers add run outside the guard, once per logical call.
+	 * group's base URL is set; the guard goes first, so filters that customizers add (the deadline filter among them)
+	 * run inside it, once per attempt.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(WebClientHttpServiceGroupConfigurer.class)
