@@ -24,6 +24,10 @@ import org.springframework.util.ClassUtils;
  */
 public final class BlockingDetection {
 
+	/** Counter of blocking calls detected on non-blocking threads (tag {@code method}, the blocking method). */
+	public static final String CALLS_METER = "fluxgate.blocking.calls";
+
+
 	private static final Logger logger = LoggerFactory.getLogger(BlockingDetection.class);
 
 	private static final String BLOCKHOUND_CLASS = "reactor.blockhound.BlockHound";
@@ -125,7 +129,7 @@ public final class BlockingDetection {
 		String blockingMethod = method.getClassName() + "." + method.getName();
 		MeterRegistry registry = meterRegistry;
 		if (registry != null) {
-			registry.counter("fluxgate.blocking.calls", "method", blockingMethod).increment();
+			registry.counter(CALLS_METER, "method", blockingMethod).increment();
 		}
 		BlockingOperationError error = new BlockingOperationError(method);
 		String site = callSite(error.getStackTrace());
