@@ -90,8 +90,11 @@ public final class FluxgateDoctorAutoConfiguration {
 
 	@Bean
 	ConcurrencySettingsContributor fluxgateCapacitySettings(FluxgateCapacityProperties capacity,
-			FluxgateHealthProperties health) {
+			FluxgateHealthProperties health, FluxgateDoctorProperties doctor) {
 		return (settings) -> {
+			settings.fluxgateProperty("doctor", "fluxgate.doctor.sample-interval", doctor.getSampleInterval());
+			settings.fluxgateProperty("capacity", "fluxgate.capacity.database-check-timeout",
+					capacity.getDatabaseCheckTimeout());
 			settings.fluxgateProperty("capacity", "fluxgate.capacity.replicas", capacity.getReplicas());
 			settings.fluxgateProperty("capacity", "fluxgate.capacity.peak-concurrency",
 					(capacity.getPeakConcurrency() != null) ? capacity.getPeakConcurrency() : "observed");

@@ -55,6 +55,8 @@ public final class FluxgateEventLoopAutoConfiguration {
 			settings.fluxgateProperty("event-loop", "fluxgate.event-loop.interval", eventLoop.getInterval());
 			settings.fluxgateProperty("event-loop", "fluxgate.event-loop.stall-threshold",
 					eventLoop.getStallThreshold());
+			settings.fluxgateProperty("event-loop", "fluxgate.event-loop.stall-log-interval",
+					eventLoop.getStallLogInterval());
 			settings.fluxgateProperty("event-loop", "fluxgate.blocking-detection.mode",
 					blockingDetection.getMode().name().toLowerCase());
 		};

@@ -88,6 +88,8 @@ public final class FluxgateRateLimitAutoConfiguration {
 					properties.getFailurePolicy());
 			settings.fluxgateProperty("rate-limit", "fluxgate.rate-limit.redis.timeout",
 					properties.getRedis().getTimeout());
+			settings.fluxgateProperty("rate-limit", "fluxgate.rate-limit.redis.key-prefix",
+					properties.getRedis().getKeyPrefix());
 			settings.value("rate-limit", "fluxgate.rate-limit.filter-order", properties.effectiveFilterOrder(),
 					(properties.getFilterOrder() != null) ? "user property" : "Fluxgate default");
 			properties.getPolicies().forEach((name, policy) -> {
