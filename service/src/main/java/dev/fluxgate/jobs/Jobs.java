@@ -29,7 +29,7 @@ import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 public final class Jobs implements AutoCloseable {
 
 	/** The {@code reason} of a refused submit: the queue holds {@code max-length} unfinished jobs. */
-	public static final String QUEUE_FULL_REASON = "jobs-queue-full";
+	public static final String REASON_QUEUE_FULL = "jobs-queue-full";
 
 	private final JobStore store;
 
@@ -85,7 +85,7 @@ public final class Jobs implements AutoCloseable {
 			return this.store.submit(keys, newId(), text, options.getDelay(), queueSettings.maxLength(),
 					options.getIdempotencyKey(), window).flatMap((result) -> {
 						if (result.status() < 0) {
-							return Mono.error(new CapacityExceededException(QUEUE_FULL_REASON,
+							return Mono.error(new CapacityExceededException(REASON_QUEUE_FULL,
 									"The job queue '%s' holds its maximum of %d unfinished jobs"
 										.formatted(queue, queueSettings.maxLength()),
 									Duration.ofSeconds(1)));
