@@ -90,7 +90,7 @@ final class DependencyRetry {
 	}
 
 	/**
-	 * The backoff before the next attempt, or {@code null} when there must be none.
+	 * The backoff before the next attempt, when there is one.
 	 */
 	private @Nullable Duration delay(HttpMethod method, int attempt, long attemptStartedNanos, Deadline callDeadline,
 			@Nullable Duration retryAfter) {

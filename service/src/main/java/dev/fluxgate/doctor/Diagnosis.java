@@ -10,6 +10,7 @@ import dev.fluxgate.eventloop.EventLoopProbe;
 import dev.fluxgate.gate.GateRegistry;
 import dev.fluxgate.gate.GateSnapshot;
 import dev.fluxgate.gate.GateStats;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The diagnosis rules: pure functions from a history of {@link Signals} (oldest first) to {@link Finding}s in
@@ -26,10 +27,11 @@ public final class Diagnosis {
 	 * Diagnose.
 	 * @param history samples, oldest first; may be empty
 	 * @param settings the thresholds
-	 * @param plan the capacity plan, whose findings are merged in, or {@code null}
+	 * @param plan the capacity plan, whose findings are merged in, if there is one
 	 * @return the findings, ordered blocking, pools, event loops, timeouts, gates
 	 */
-	public static List<Finding> diagnose(List<Signals> history, DiagnosisSettings settings, CapacityPlan plan) {
+	public static List<Finding> diagnose(List<Signals> history, DiagnosisSettings settings,
+			@Nullable CapacityPlan plan) {
 		List<Finding> findings = new ArrayList<>();
 		if (!history.isEmpty()) {
 			blocking(history, findings);

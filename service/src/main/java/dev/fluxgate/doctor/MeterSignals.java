@@ -27,6 +27,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads signals from meters by name, so every source plugs in as soon as its meters exist and nothing breaks while
@@ -170,9 +171,9 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 
 	/**
 	 * Requests in flight on the server.
-	 * @return the count, or {@code null} when the meter does not exist
+	 * @return the count, if the meter exists
 	 */
-	public Double inFlightRequests() {
+	public @Nullable Double inFlightRequests() {
 		Collection<Meter> meters = find("http.server.requests.active");
 		if (meters.isEmpty()) {
 			return null;

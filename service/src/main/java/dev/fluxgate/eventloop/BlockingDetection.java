@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.blockhound.BlockHound;
@@ -59,11 +60,11 @@ public final class BlockingDetection {
 	/**
 	 * Switch detection to a mode, installing BlockHound the first time a mode other than {@code OFF} is asked for.
 	 * @param newMode the mode
-	 * @param registry where WARN mode counts blocking calls; {@code null} keeps the current one
+	 * @param registry where WARN mode counts blocking calls; without one the current one is kept
 	 * @return the mode in force before
 	 * @throws IllegalStateException when a mode other than {@code OFF} is asked for and BlockHound is absent
 	 */
-	public static synchronized BlockingDetectionMode apply(BlockingDetectionMode newMode, MeterRegistry registry) {
+	public static synchronized BlockingDetectionMode apply(BlockingDetectionMode newMode, @Nullable MeterRegistry registry) {
 		BlockingDetectionMode previous = mode;
 		if (newMode != BlockingDetectionMode.OFF && !installed) {
 			if (!isAvailable()) {

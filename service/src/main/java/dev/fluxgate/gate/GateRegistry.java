@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every {@link Gate} in the application, so meters and diagnosis can list them. Registering a gate publishes its
@@ -28,21 +29,21 @@ public final class GateRegistry {
 
 	private final Map<String, Gate> gates = new ConcurrentHashMap<>();
 
-	private final MeterRegistry meterRegistry;
+	private final @Nullable MeterRegistry meterRegistry;
 
 	/**
 	 * A registry.
-	 * @param meterRegistry where to publish gauges; {@code null} for none
+	 * @param meterRegistry where to publish gauges, if anywhere
 	 */
-	public GateRegistry(MeterRegistry meterRegistry) {
+	public GateRegistry(@Nullable MeterRegistry meterRegistry) {
 		this.meterRegistry = meterRegistry;
 	}
 
 	/**
 	 * The meter registry gates should publish their {@link GateStats} to.
-	 * @return the registry, or {@code null}
+	 * @return the registry, if there is one
 	 */
-	public MeterRegistry meterRegistry() {
+	public @Nullable MeterRegistry meterRegistry() {
 		return this.meterRegistry;
 	}
 

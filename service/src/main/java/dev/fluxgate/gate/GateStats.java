@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The counters every gate keeps, published under one meter contract:
@@ -49,9 +50,9 @@ public final class GateStats {
 	 * Counters for one gate.
 	 * @param name the gate's name
 	 * @param kind the gate's kind
-	 * @param registry where to publish meters; {@code null} keeps counts without publishing
+	 * @param registry where to publish meters; without one the counts are kept without publishing
 	 */
-	public GateStats(String name, String kind, MeterRegistry registry) {
+	public GateStats(String name, String kind, @Nullable MeterRegistry registry) {
 		this.registry = (registry != null) ? registry : new CompositeMeterRegistry();
 		this.tags = Tags.of("gate", name, "kind", kind);
 		this.admittedCounter = Counter.builder(ADMITTED_METER)

@@ -48,7 +48,7 @@ public final class Jobs implements AutoCloseable {
 	 * @param connectionFactory the application's reactive Redis connections
 	 * @param codec payload conversion
 	 * @param settings every queue's settings
-	 * @param meterRegistry where to publish meters, {@code null} for nowhere
+	 * @param meterRegistry where to publish meters, if anywhere
 	 */
 	public Jobs(ReactiveRedisConnectionFactory connectionFactory, JobCodec codec, JobsSettings settings,
 			@Nullable MeterRegistry meterRegistry) {

@@ -11,6 +11,7 @@ import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
 import dev.fluxgate.dependency.Bulkhead;
 import dev.fluxgate.dependency.DependencyGuard;
 import dev.fluxgate.dependency.DependencySettings;
+import dev.fluxgate.dependency.FluxgateDependencies;
 import dev.fluxgate.gate.GateRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -131,8 +132,7 @@ public final class FluxgateDependencyAutoConfiguration {
 
 		@Override
 		public void configureGroups(Groups<WebClient.Builder> groups) {
-			groups.forEachClient((group, builder) -> this.dependencies.configure(group.name(), builder,
-					this.dependencies.guardForGroup(group.name())));
+			groups.forEachClient((group, builder) -> this.dependencies.guardGroup(group.name(), builder));
 		}
 
 		@Override

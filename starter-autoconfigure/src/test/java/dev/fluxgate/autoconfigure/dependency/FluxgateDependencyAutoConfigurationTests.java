@@ -4,6 +4,7 @@ import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
 import dev.fluxgate.autoconfigure.validation.InvalidPropertyException;
 import dev.fluxgate.dependency.Bulkhead;
 import dev.fluxgate.dependency.DependencyGuard;
+import dev.fluxgate.dependency.FluxgateDependencies;
 import dev.fluxgate.gate.GateRegistry;
 import dev.fluxgate.test.FluxgateTestApplication;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
