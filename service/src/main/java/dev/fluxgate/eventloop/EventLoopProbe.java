@@ -12,10 +12,12 @@ import java.util.function.Supplier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,14 +65,14 @@ public final class EventLoopProbe implements AutoCloseable {
 	/**
 	 * A probe.
 	 * @param settings how to sample
-	 * @param registry where to publish meters
+	 * @param registry where to publish meters, if anywhere (without one the probe still logs stalls)
 	 * @param groups the event loop groups to probe, by a short bounded name ({@code server}, {@code lettuce}); read
 	 * once, at {@link #start()}
 	 */
-	public EventLoopProbe(EventLoopProbeSettings settings, MeterRegistry registry,
+	public EventLoopProbe(EventLoopProbeSettings settings, @Nullable MeterRegistry registry,
 			Supplier<Map<String, ? extends EventExecutorGroup>> groups) {
 		this.settings = settings;
-		this.registry = registry;
+		this.registry = (registry != null) ? registry : new CompositeMeterRegistry();
 		this.groups = groups;
 	}
 

@@ -14,13 +14,12 @@ import dev.fluxgate.eventloop.BlockingDetection;
 import dev.fluxgate.eventloop.BlockingDetectionMode;
 import dev.fluxgate.eventloop.EventLoopProbe;
 import dev.fluxgate.eventloop.EventLoopProbeSettings;
-import dev.fluxgate.gate.GateRegistry;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.EventLoopGroupProvider;
 import io.lettuce.core.resource.Transports;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.netty.util.concurrent.EventExecutorGroup;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.http.HttpResources;
 import reactor.netty.resources.LoopResources;
 
@@ -70,10 +69,9 @@ public final class FluxgateEventLoopAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		EventLoopProbeLifecycle fluxgateEventLoopProbe(FluxgateEventLoopProperties properties, GateRegistry gates,
-				ObjectProvider<EventLoopGroupSource> sources) {
-			MeterRegistry registry = (gates.meterRegistry() != null) ? gates.meterRegistry()
-					: new CompositeMeterRegistry();
+		EventLoopProbeLifecycle fluxgateEventLoopProbe(FluxgateEventLoopProperties properties,
+				ObjectProvider<MeterRegistry> meterRegistry, ObjectProvider<EventLoopGroupSource> sources) {
+			MeterRegistry registry = meterRegistry.getIfAvailable();
 			EventLoopProbeSettings settings = new EventLoopProbeSettings(properties.getInterval(),
 					properties.getStallThreshold(), properties.getStallLogInterval());
 			List<EventLoopGroupSource> all = sources.orderedStream().toList();
@@ -160,8 +158,8 @@ public final class FluxgateEventLoopAutoConfiguration {
 
 		@Bean
 		BlockingDetectionActivation fluxgateBlockingDetection(FluxgateBlockingDetectionProperties properties,
-				GateRegistry gates) {
-			return new BlockingDetectionActivation(properties.getMode(), gates.meterRegistry());
+				ObjectProvider<MeterRegistry> meterRegistry) {
+			return new BlockingDetectionActivation(properties.getMode(), meterRegistry.getIfAvailable());
 		}
 
 	}
@@ -231,11 +229,11 @@ public final class FluxgateEventLoopAutoConfiguration {
 
 		private final BlockingDetectionMode mode;
 
-		private final MeterRegistry registry;
+		private final @Nullable MeterRegistry registry;
 
 		private BlockingDetectionMode previous;
 
-		BlockingDetectionActivation(BlockingDetectionMode mode, MeterRegistry registry) {
+		BlockingDetectionActivation(BlockingDetectionMode mode, @Nullable MeterRegistry registry) {
 			this.mode = mode;
 			this.registry = registry;
 		}
