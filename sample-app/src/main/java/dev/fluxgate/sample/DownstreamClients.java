@@ -1,6 +1,6 @@
 package dev.fluxgate.sample;
 
-import dev.fluxgate.autoconfigure.dependency.FluxgateDependencies;
+import dev.fluxgate.dependency.FluxgateDependencies;
 import dev.fluxgate.dependency.DependencyFallback;
 import dev.fluxgate.overload.OverloadException;
 

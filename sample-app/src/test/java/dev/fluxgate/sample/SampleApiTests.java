@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
-import dev.fluxgate.autoconfigure.dependency.FluxgateDependencies;
+import dev.fluxgate.dependency.FluxgateDependencies;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;

@@ -27,7 +27,7 @@ class SampleFluxgateDisabledTests {
 
 	@Test
 	void fluxgateIsOff() {
-		assertThat(this.context.getBeanNamesForType(dev.fluxgate.autoconfigure.dependency.FluxgateDependencies.class))
+		assertThat(this.context.getBeanNamesForType(dev.fluxgate.dependency.FluxgateDependencies.class))
 			.isEmpty();
 		assertThat(this.context.getBeanNamesForType(dev.fluxgate.gate.GateRegistry.class)).isEmpty();
 	}

@@ -13,6 +13,7 @@ import dev.fluxgate.gate.GateStats;
 import dev.fluxgate.overload.CapacityExceededException;
 import dev.fluxgate.overload.DeadlineExceededException;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
@@ -55,9 +56,9 @@ public final class Bulkhead implements Gate {
 	 * A bulkhead.
 	 * @param name the dependency's name
 	 * @param settings its limits
-	 * @param meterRegistry where to publish {@link GateStats}; {@code null} for none
+	 * @param meterRegistry where to publish {@link GateStats}, if anywhere
 	 */
-	public Bulkhead(String name, BulkheadSettings settings, MeterRegistry meterRegistry) {
+	public Bulkhead(String name, BulkheadSettings settings, @Nullable MeterRegistry meterRegistry) {
 		this(name, settings, meterRegistry, Schedulers.parallel());
 	}
 

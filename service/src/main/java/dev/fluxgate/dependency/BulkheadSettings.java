@@ -8,19 +8,10 @@ import java.time.Duration;
  * @param maxConcurrentCalls calls admitted at the same time
  * @param maxQueued calls that may wait for a permit; further calls are rejected at once
  * @param maxQueueWait longest a call waits for a permit (further capped by the request's remaining deadline)
+ * <p>
+ * Validated once, where it is bound ({@code fluxgate.dependencies.<name>.bulkhead.*} fails startup naming the
+ * property); the runtime takes it as given.
  */
 public record BulkheadSettings(int maxConcurrentCalls, int maxQueued, Duration maxQueueWait) {
-
-	public BulkheadSettings {
-		if (maxConcurrentCalls < 1) {
-			throw new IllegalArgumentException("maxConcurrentCalls must be at least 1");
-		}
-		if (maxQueued < 0) {
-			throw new IllegalArgumentException("maxQueued must not be negative");
-		}
-		if (maxQueueWait == null || maxQueueWait.isNegative()) {
-			throw new IllegalArgumentException("maxQueueWait must not be negative");
-		}
-	}
 
 }

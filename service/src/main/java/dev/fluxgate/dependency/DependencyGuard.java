@@ -1,40 +1,44 @@
 package dev.fluxgate.dependency;
 
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.fluxgate.deadline.Deadline;
 import dev.fluxgate.overload.CapacityExceededException;
 import dev.fluxgate.overload.DeadlineExceededException;
-import dev.fluxgate.overload.OverloadException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import dev.fluxgate.dependency.DependencyRetry.RetryableResponse;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
-import org.springframework.http.HttpHeaders;
 import org.springframework.web.reactive.function.client.ClientRequest;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.ExchangeFilterFunction;
 import org.springframework.web.reactive.function.client.ExchangeFunction;
-import org.springframework.web.reactive.function.client.WebClientRequestException;
 
 /**
- * Every guard of one dependency as one {@link ExchangeFilterFunction}, composed outermost first:
+ * Every guard of one dependency composed into one {@link ExchangeFilterFunction}, outermost first:
  * <ol>
  * <li><b>deadline</b>: the call gets {@code min(timeout, what remains of the request's deadline)}; nothing is sent
  * once that is gone;</li>
- * <li><b>bulkhead</b>: at most N calls in flight, a bounded FIFO queue, no parked threads;</li>
+ * <li><b>bulkhead</b> ({@link Bulkhead}): at most N calls in flight, a bounded FIFO queue, no parked threads;</li>
  * <li><b>circuit breaker</b> (Resilience4j): sees one logical call, after retries, with the call timeout applied
  * <em>inside</em> it, so timeouts and 5xx count as failures and a caller's cancel does not;</li>
- * <li><b>retry</b>: idempotent methods only, exponential backoff with full jitter, {@code Retry-After} honoured, no
- * attempt scheduled that cannot finish in time, and a retry budget per dependency.</li>
+ * <li><b>retry</b> ({@code DependencyRetry}, a Reactor {@code Retry}): idempotent methods only, backoff with full
+ * jitter, {@code Retry-After} honoured, no attempt that cannot finish in time, a retry budget per dependency.</li>
  * </ol>
+ * <p>
+ * Who enforces what: the server's deadline filter gives each request a deadline and answers 504 when it passes; the
+ * deadline WebClient filter caps any call made for a request at what remains and forwards that budget in a header.
+ * This guard narrows the request's deadline to the dependency's {@code timeout} and puts the narrowed deadline in
+ * the context of its attempts. Filters that sit inside the guard on the builder, the deadline filter among them, run
+ * once per attempt, so every attempt, retries included, forwards the budget left when it is sent.
+ * <p>
  * A refused call (bulkhead full, circuit open) fails with {@link CapacityExceededException} (503) unless a
  * {@link DependencyFallback} answers it; a call that runs out of time fails with {@link DeadlineExceededException}
  * (504).
@@ -44,43 +48,41 @@ public final class DependencyGuard implements ExchangeFilterFunction {
 	/** Problem reason when the circuit is open. */
 	public static final String REASON_CIRCUIT_OPEN = "circuit-open";
 
+	/** Counter of retry decisions (tags {@code dependency}, {@code outcome}: retried, budget-exhausted, no-time-left). */
+	public static final String RETRIES_METER = "fluxgate.dependency.retries";
+
 	private final DependencySettings settings;
 
-	private final Bulkhead bulkhead;
+	private final @Nullable Bulkhead bulkhead;
 
-	private final CircuitBreaker circuitBreaker;
+	private final @Nullable CircuitBreaker circuitBreaker;
 
-	private final RetryBudget retryBudget;
+	private final DependencyRetry retry;
 
-	private final DependencyFallback fallback;
-
-	private final RetryCounters retryCounters;
+	private final @Nullable DependencyFallback fallback;
 
 	/**
 	 * A guard.
 	 * @param settings the dependency's settings
-	 * @param bulkhead its bulkhead, or {@code null} for none
-	 * @param circuitBreaker its circuit breaker, or {@code null} for none
-	 * @param fallback the answer to refused calls, or {@code null} to fail them
-	 * @param meterRegistry where to count retries; {@code null} for nowhere
+	 * @param bulkhead its bulkhead, if it has one
+	 * @param circuitBreaker its circuit breaker, if it has one
+	 * @param fallback the answer to refused calls; without one they fail
+	 * @param meterRegistry where to count retries, if anywhere
 	 */
-	public DependencyGuard(DependencySettings settings, Bulkhead bulkhead, CircuitBreaker circuitBreaker,
-			DependencyFallback fallback, MeterRegistry meterRegistry) {
-		this(settings, bulkhead, circuitBreaker,
-				new RetryBudget(settings.retry().budgetPercent(), settings.retry().budgetMinPerSecond(),
-						settings.retry().budgetWindow()),
-				fallback, new RetryCounters(settings.name(),
-						(meterRegistry != null) ? meterRegistry : new CompositeMeterRegistry()));
+	public DependencyGuard(DependencySettings settings, @Nullable Bulkhead bulkhead,
+			@Nullable CircuitBreaker circuitBreaker, @Nullable DependencyFallback fallback,
+			@Nullable MeterRegistry meterRegistry) {
+		this(settings, bulkhead, circuitBreaker, new DependencyRetry(settings.name(), settings.retry(),
+				(meterRegistry != null) ? meterRegistry : new CompositeMeterRegistry()), fallback);
 	}
 
-	private DependencyGuard(DependencySettings settings, Bulkhead bulkhead, CircuitBreaker circuitBreaker,
-			RetryBudget retryBudget, DependencyFallback fallback, RetryCounters retryCounters) {
+	private DependencyGuard(DependencySettings settings, @Nullable Bulkhead bulkhead,
+			@Nullable CircuitBreaker circuitBreaker, DependencyRetry retry, @Nullable DependencyFallback fallback) {
 		this.settings = settings;
 		this.bulkhead = bulkhead;
 		this.circuitBreaker = circuitBreaker;
-		this.retryBudget = retryBudget;
+		this.retry = retry;
 		this.fallback = fallback;
-		this.retryCounters = retryCounters;
 	}
 
 	/**
@@ -89,8 +91,7 @@ public final class DependencyGuard implements ExchangeFilterFunction {
 	 * @return a guard sharing this one's state
 	 */
 	public DependencyGuard withFallback(DependencyFallback fallback) {
-		return new DependencyGuard(this.settings, this.bulkhead, this.circuitBreaker, this.retryBudget, fallback,
-				this.retryCounters);
+		return new DependencyGuard(this.settings, this.bulkhead, this.circuitBreaker, this.retry, fallback);
 	}
 
 	@Override
@@ -103,7 +104,7 @@ public final class DependencyGuard implements ExchangeFilterFunction {
 				return Mono.error(new DeadlineExceededException("No time left to call dependency '"
 						+ this.settings.name() + "': the request's deadline has passed"));
 			}
-			Mono<ClientResponse> call = withCircuitBreaker(retrying(request, next, callDeadline, 1), callDeadline);
+			Mono<ClientResponse> call = withCircuitBreaker(attempts(request, next, callDeadline), callDeadline);
 			if (this.bulkhead != null) {
 				call = this.bulkhead.guard(call);
 			}
@@ -134,101 +135,25 @@ public final class DependencyGuard implements ExchangeFilterFunction {
 			.onErrorMap(CallNotPermittedException.class, this::circuitOpen);
 	}
 
-	private Mono<ClientResponse> retrying(ClientRequest request, ExchangeFunction next, Deadline callDeadline,
-			int attempt) {
-		return Mono.defer(() -> {
-			if (attempt == 1) {
-				this.retryBudget.onRequest();
-			}
-			long started = System.nanoTime();
+	/**
+	 * Every attempt of one logical call. The attempt re-subscribes {@code next}, so filters inside the guard (the
+	 * deadline filter among them) run again per attempt and forward the budget left at that moment.
+	 */
+	private Mono<ClientResponse> attempts(ClientRequest request, ExchangeFunction next, Deadline callDeadline) {
+		AtomicLong attemptStarted = new AtomicLong();
+		Mono<ClientResponse> attempt = Mono.defer(() -> {
+			attemptStarted.set(System.nanoTime());
 			Duration attemptTimeout = min(this.settings.attemptTimeout(), positive(callDeadline.remaining()));
 			return next.exchange(request)
 				.timeout(attemptTimeout)
-				.flatMap((response) -> {
-					if (!this.settings.retry().statuses().contains(response.statusCode().value())) {
-						return Mono.just(response);
-					}
-					Duration retryAfter = retryAfter(response.headers().asHttpHeaders());
-					Duration delay = retryDelay(request, attempt, started, callDeadline, retryAfter);
-					if (delay == null) {
-						return Mono.just(response);
-					}
-					return response.releaseBody()
-						.then(Mono.delay(delay))
-						.then(retrying(request, next, callDeadline, attempt + 1));
-				})
-				.onErrorResume(DependencyGuard::retryableError, (ex) -> {
-					Duration delay = retryDelay(request, attempt, started, callDeadline, null);
-					return (delay != null)
-							? Mono.delay(delay).then(retrying(request, next, callDeadline, attempt + 1))
-							: Mono.error(ex);
-				});
+				// Deferred, for the same reason as the 5xx below: the response must stay readable.
+				.flatMap((response) -> this.retry.retries(response.statusCode().value())
+						? Mono.defer(() -> Mono.<ClientResponse>error(new RetryableResponse(response)))
+						: Mono.just(response));
 		});
-	}
-
-	/**
-	 * The backoff before the next attempt, or {@code null} when there must be none.
-	 */
-	private Duration retryDelay(ClientRequest request, int attempt, long attemptStartedNanos, Deadline callDeadline,
-			Duration retryAfter) {
-		RetrySettings retry = this.settings.retry();
-		if (attempt >= retry.maxAttempts() || !retry.methods().contains(request.method())) {
-			return null;
-		}
-		Duration delay = fullJitter(attempt);
-		if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
-			delay = retryAfter;
-		}
-		// The next attempt needs at least as long as the failed one took; if the deadline cannot fit the backoff
-		// plus that, the retry would only burn the dependency's capacity and time out.
-		Duration lastAttempt = Duration.ofNanos(Math.max(System.nanoTime() - attemptStartedNanos, 1_000_000));
-		if (callDeadline.remaining().minus(delay).compareTo(lastAttempt) < 0) {
-			this.retryCounters.noTimeLeft.increment();
-			return null;
-		}
-		if (!this.retryBudget.tryRetry()) {
-			this.retryCounters.budgetExhausted.increment();
-			return null;
-		}
-		this.retryCounters.retried.increment();
-		return delay;
-	}
-
-	/** Uniform in [0, min(maxBackoff, initialBackoff x 2^(attempt-1))). */
-	private Duration fullJitter(int attempt) {
-		RetrySettings retry = this.settings.retry();
-		long bound = retry.initialBackoff().toNanos() << Math.min(attempt - 1, 20);
-		bound = Math.min(Math.max(bound, 0), retry.maxBackoff().toNanos());
-		return (bound <= 0) ? Duration.ZERO : Duration.ofNanos(ThreadLocalRandom.current().nextLong(bound));
-	}
-
-	static boolean retryableError(Throwable ex) {
-		// Connection refused/reset, premature close, attempt timeout: the request may not have been processed, and
-		// only idempotent methods are retried anyway.
-		return ex instanceof WebClientRequestException || ex instanceof TimeoutException
-				|| ex instanceof java.io.IOException;
-	}
-
-	static Duration retryAfter(HttpHeaders headers) {
-		String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
-		if (value == null || value.isBlank()) {
-			return null;
-		}
-		try {
-			long seconds = Long.parseLong(value.trim());
-			return (seconds >= 0) ? Duration.ofSeconds(seconds) : null;
-		}
-		catch (NumberFormatException ex) {
-			try {
-				ZonedDateTime date = ZonedDateTime.parse(value.trim(),
-						java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
-				Duration until = Duration.between(ZonedDateTime.now(date.getZone()), date);
-				return until.isNegative() ? Duration.ZERO : until;
-			}
-			catch (java.time.format.DateTimeParseException unparseable) {
-				return null;
-			}
-		}
+		return Mono.defer(() -> attempt.retryWhen(this.retry.forCall(request.method(), callDeadline,
+				attemptStarted::get)))
+			.onErrorResume(RetryableResponse.class, (ex) -> Mono.just(ex.response()));
 	}
 
 	private Throwable timedOut(TimeoutException ex) {
@@ -265,17 +190,17 @@ public final class DependencyGuard implements ExchangeFilterFunction {
 
 	/**
 	 * The bulkhead, if the dependency has one.
-	 * @return the bulkhead or {@code null}
+	 * @return the bulkhead, if any
 	 */
-	public Bulkhead bulkhead() {
+	public @Nullable Bulkhead bulkhead() {
 		return this.bulkhead;
 	}
 
 	/**
 	 * The circuit breaker, if the dependency has one.
-	 * @return the circuit breaker or {@code null}
+	 * @return the circuit breaker, if any
 	 */
-	public CircuitBreaker circuitBreaker() {
+	public @Nullable CircuitBreaker circuitBreaker() {
 		return this.circuitBreaker;
 	}
 
@@ -287,30 +212,6 @@ public final class DependencyGuard implements ExchangeFilterFunction {
 		ServerErrorResponse(ClientResponse response) {
 			super("HTTP " + response.statusCode().value(), null, false, false);
 			this.response = response;
-		}
-
-	}
-
-	private static final class RetryCounters {
-
-		final Counter retried;
-
-		final Counter budgetExhausted;
-
-		final Counter noTimeLeft;
-
-		RetryCounters(String dependency, MeterRegistry registry) {
-			this.retried = counter(registry, dependency, "retried");
-			this.budgetExhausted = counter(registry, dependency, "budget-exhausted");
-			this.noTimeLeft = counter(registry, dependency, "no-time-left");
-		}
-
-		private static Counter counter(MeterRegistry registry, String dependency, String outcome) {
-			return Counter.builder("fluxgate.dependency.retries")
-				.description("Retry decisions for calls to a dependency")
-				.tag("dependency", dependency)
-				.tag("outcome", outcome)
-				.register(registry);
 		}
 
 	}

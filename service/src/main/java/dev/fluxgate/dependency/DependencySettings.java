@@ -2,6 +2,8 @@ package dev.fluxgate.dependency;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What guards the calls to one named dependency.
  *
@@ -9,10 +11,10 @@ import java.time.Duration;
  * @param timeout the whole call, including queueing in the bulkhead, every attempt and every backoff; further
  * capped by the request's deadline
  * @param attemptTimeout one attempt
- * @param bulkhead the bulkhead's limits, or {@code null} for none
+ * @param bulkhead the bulkhead's limits, when it has one
  * @param retry the retry policy
  */
-public record DependencySettings(String name, Duration timeout, Duration attemptTimeout, BulkheadSettings bulkhead,
+public record DependencySettings(String name, Duration timeout, Duration attemptTimeout, @Nullable BulkheadSettings bulkhead,
 		RetrySettings retry) {
 
 }

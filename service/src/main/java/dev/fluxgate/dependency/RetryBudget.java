@@ -9,7 +9,7 @@ import java.util.function.LongSupplier;
  * {@code percent x requests + minPerSecond x windowSeconds}. Counting is done in one-second buckets; a decision
  * takes a short monitor and never waits.
  */
-public final class RetryBudget {
+final class RetryBudget {
 
 	private final double ratio;
 
@@ -33,7 +33,7 @@ public final class RetryBudget {
 	 * @param minPerSecond retries always allowed per second, so low-traffic dependencies can still retry
 	 * @param window the sliding window (whole seconds)
 	 */
-	public RetryBudget(int percent, int minPerSecond, Duration window) {
+	RetryBudget(int percent, int minPerSecond, Duration window) {
 		this(percent, minPerSecond, window, System::nanoTime);
 	}
 
@@ -49,7 +49,7 @@ public final class RetryBudget {
 	}
 
 	/** Count a first attempt. */
-	public synchronized void onRequest() {
+	synchronized void onRequest() {
 		this.requests[bucket(epoch())]++;
 	}
 
@@ -57,7 +57,7 @@ public final class RetryBudget {
 	 * Take one retry from the budget if it has one.
 	 * @return whether the retry may go ahead
 	 */
-	public synchronized boolean tryRetry() {
+	synchronized boolean tryRetry() {
 		long epoch = epoch();
 		int current = bucket(epoch);
 		long requestSum = 0;

@@ -2,20 +2,22 @@ package dev.fluxgate.doctor;
 
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The capacity plan: peak in-flight requests times connections each holds, against each pool; and every replica's
  * pool together against the database's connection limit.
  *
- * @param peakConcurrency the peak in-flight requests planned for, or {@code null} when neither declared nor seen
+ * @param peakConcurrency the peak in-flight requests planned for, unless neither declared nor seen
  * @param peakSource {@code declared (fluxgate.capacity.peak-concurrency)}, {@code observed} or {@code unknown}
  * @param connectionsPerRequest connections a request holds at once
  * @param connectionsPerRequestSource {@code declared (...)}, {@code estimated} or {@code assumed}
  * @param pools one check per pool
- * @param database the database check, or {@code null} when there is no R2DBC pool
+ * @param database the database check, when there is an R2DBC pool
  * @param findings what does not fit
  */
-public record CapacityPlan(Integer peakConcurrency, String peakSource, double connectionsPerRequest,
-		String connectionsPerRequestSource, List<PoolCheck> pools, DatabaseCheck database, List<Finding> findings) {
+public record CapacityPlan(@Nullable Integer peakConcurrency, String peakSource, double connectionsPerRequest,
+		String connectionsPerRequestSource, List<PoolCheck> pools, @Nullable DatabaseCheck database, List<Finding> findings) {
 
 	public CapacityPlan {
 		pools = List.copyOf(pools);
@@ -35,10 +37,10 @@ public record CapacityPlan(Integer peakConcurrency, String peakSource, double co
 	 *
 	 * @param pool the pool's key
 	 * @param size the pool's maximum
-	 * @param required connections needed at peak, or {@code null} when the peak is unknown
-	 * @param fits whether it fits, or {@code null} when it could not be checked
+	 * @param required connections needed at peak, when the peak is known
+	 * @param fits whether it fits, when it could be checked
 	 */
-	public record PoolCheck(String pool, int size, Integer required, Boolean fits) {
+	public record PoolCheck(String pool, int size, @Nullable Integer required, @Nullable Boolean fits) {
 
 	}
 
@@ -48,12 +50,12 @@ public record CapacityPlan(Integer peakConcurrency, String peakSource, double co
 	 * @param replicas instances sharing the database
 	 * @param poolMaxSize each instance's pool maximum
 	 * @param required replicas times pool maximum
-	 * @param limits what the database allows, or {@code null} when not read
-	 * @param fits whether it fits, or {@code null} when it could not be checked
-	 * @param problem why it could not be checked, or {@code null}
+	 * @param limits what the database allows, when read
+	 * @param fits whether it fits, when it could be checked
+	 * @param problem why it could not be checked, when it could not
 	 */
-	public record DatabaseCheck(int replicas, int poolMaxSize, int required, DatabaseLimits limits, Boolean fits,
-			String problem) {
+	public record DatabaseCheck(int replicas, int poolMaxSize, int required, @Nullable DatabaseLimits limits,
+			@Nullable Boolean fits, @Nullable String problem) {
 
 	}
 

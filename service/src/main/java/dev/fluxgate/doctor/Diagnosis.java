@@ -6,7 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.fluxgate.eventloop.EventLoopProbe;
+import dev.fluxgate.gate.GateRegistry;
 import dev.fluxgate.gate.GateSnapshot;
+import dev.fluxgate.gate.GateStats;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The diagnosis rules: pure functions from a history of {@link Signals} (oldest first) to {@link Finding}s in
@@ -23,10 +27,11 @@ public final class Diagnosis {
 	 * Diagnose.
 	 * @param history samples, oldest first; may be empty
 	 * @param settings the thresholds
-	 * @param plan the capacity plan, whose findings are merged in, or {@code null}
+	 * @param plan the capacity plan, whose findings are merged in, if there is one
 	 * @return the findings, ordered blocking, pools, event loops, timeouts, gates
 	 */
-	public static List<Finding> diagnose(List<Signals> history, DiagnosisSettings settings, CapacityPlan plan) {
+	public static List<Finding> diagnose(List<Signals> history, DiagnosisSettings settings,
+			@Nullable CapacityPlan plan) {
 		List<Finding> findings = new ArrayList<>();
 		if (!history.isEmpty()) {
 			blocking(history, findings);
@@ -74,7 +79,7 @@ public final class Diagnosis {
 				continue;
 			}
 			Map<String, Object> evidence = new LinkedHashMap<>();
-			evidence.put("fluxgate.eventloop.stalls{loop=" + loop.name() + "}", loop.stalls());
+			evidence.put(EventLoopProbe.STALLS_METER + "{loop=" + loop.name() + "}", loop.stalls());
 			findings.add(new Finding("eventloop.stalled", Category.BLOCKING, Severity.CRITICAL, loop.name(),
 					"Event loop %s stalled %d time(s) recently: a task held it far longer than any non-blocking task should."
 						.formatted(loop.name(), recent),
@@ -95,9 +100,9 @@ public final class Diagnosis {
 			Severity severity = Sustained.atLeast(held, settings.saturationWindow()) ? Severity.CRITICAL
 					: Severity.WARNING;
 			Map<String, Object> evidence = new LinkedHashMap<>();
-			evidence.put("fluxgate.eventloop.lag{loop=" + loop.name() + "} p99 ms", loop.lagP99Millis());
-			evidence.put("fluxgate.eventloop.lag{loop=" + loop.name() + "} max ms", loop.lagMaxMillis());
-			evidence.put("fluxgate.eventloop.pending.tasks{loop=" + loop.name() + "}", loop.pendingTasks());
+			evidence.put(EventLoopProbe.LAG_METER + "{loop=" + loop.name() + "} p99 ms", loop.lagP99Millis());
+			evidence.put(EventLoopProbe.LAG_METER + "{loop=" + loop.name() + "} max ms", loop.lagMaxMillis());
+			evidence.put(EventLoopProbe.PENDING_TASKS_METER + "{loop=" + loop.name() + "}", loop.pendingTasks());
 			evidence.put("threshold ms", threshold.toMillis());
 			boolean fewPending = loop.pendingTasks() != null
 					&& loop.pendingTasks() <= settings.blockedLoopPendingTasks();
@@ -312,10 +317,10 @@ public final class Diagnosis {
 			Map<String, Object> evidence = new LinkedHashMap<>();
 			String tags = "{gate=" + gate.name() + ",kind=" + gate.kind() + "}";
 			gate.rejected().forEach((reason, count) -> evidence.put(
-					"fluxgate.gate.rejected" + tags.replace("}", ",reason=" + reason + "}"), count));
-			evidence.put("fluxgate.gate.in.flight" + tags, gate.inFlight());
-			evidence.put("fluxgate.gate.limit" + tags, gate.limit());
-			evidence.put("fluxgate.gate.queued" + tags, gate.queued());
+					GateStats.REJECTED_METER + tags.replace("}", ",reason=" + reason + "}"), count));
+			evidence.put(GateRegistry.IN_FLIGHT_METER + tags, gate.inFlight());
+			evidence.put(GateRegistry.LIMIT_METER + tags, gate.limit());
+			evidence.put(GateRegistry.QUEUED_METER + tags, gate.queued());
 			evidence.put("rejected recently", recent);
 			findings.add(new Finding("gate.rejecting", Category.GATES, severity, gate.kind() + "/" + gate.name(),
 					"%s gate '%s' rejected %d request(s) recently (%s).".formatted(gate.kind(), gate.name(), recent,

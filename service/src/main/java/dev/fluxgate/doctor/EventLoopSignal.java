@@ -1,7 +1,9 @@
 package dev.fluxgate.doctor;
 
+import org.jspecify.annotations.Nullable;
+
 /**
- * The state of one event loop. Values that no source measures are {@code null}.
+ * The state of one event loop. Values that no source measures are absent ({@code @Nullable}).
  *
  * @param name the loop (thread) name
  * @param lagP99Millis recent 99th percentile of the delay before a probe task ran, in milliseconds
@@ -9,7 +11,7 @@ package dev.fluxgate.doctor;
  * @param pendingTasks tasks queued on the loop
  * @param stalls stalls counted since start
  */
-public record EventLoopSignal(String name, Double lagP99Millis, Double lagMaxMillis, Double pendingTasks,
-		Long stalls) {
+public record EventLoopSignal(String name, @Nullable Double lagP99Millis, @Nullable Double lagMaxMillis,
+		@Nullable Double pendingTasks, @Nullable Long stalls) {
 
 }

@@ -13,6 +13,9 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import dev.fluxgate.dependency.DependencyGuard;
+import dev.fluxgate.eventloop.BlockingDetection;
+import dev.fluxgate.eventloop.EventLoopProbe;
 import dev.fluxgate.overload.DependencyFailure;
 import dev.fluxgate.overload.OverloadExceptionHandler;
 import io.micrometer.core.instrument.Counter;
@@ -24,6 +27,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads signals from meters by name, so every source plugs in as soon as its meters exist and nothing breaks while
@@ -49,30 +53,18 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
  */
 public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource {
 
-	/** Timer of the delay before an event-loop probe task ran. */
-	public static final String EVENT_LOOP_LAG = "fluxgate.eventloop.lag";
-
-	/** Counter of event-loop stalls. */
-	public static final String EVENT_LOOP_STALLS = "fluxgate.eventloop.stalls";
-
-	/** Gauge of how long a loop has been unresponsive now, in seconds. */
-	public static final String EVENT_LOOP_STALL_DURATION = "fluxgate.eventloop.stall.duration";
-
-	/** Counter of blocking calls detected on non-blocking threads. */
-	public static final String BLOCKING_DETECTED = "fluxgate.blocking.calls";
-
 	/** Reactor Netty's gauge of tasks queued on a loop. */
 	public static final String EVENT_LOOP_PENDING_TASKS = "reactor.netty.eventloop.pending.tasks";
 
-	/** Tasks queued per event loop, published by Fluxgate's probe (tag {@code loop}). */
-	public static final String FLUXGATE_PENDING_TASKS = "fluxgate.eventloop.pending.tasks";
-
-	/** Fluxgate's timer of R2DBC connection acquisition. */
+	/**
+	 * Fluxgate's timer of R2DBC connection acquisition, published by the starter's rebuilt pool (which this runtime
+	 * cannot reference; the starter's {@code AcquireTimer} spells the same name).
+	 */
 	public static final String R2DBC_ACQUIRE = "fluxgate.r2dbc.pool.acquire";
 
 	/**
 	 * Counter of requests whose deadline expired, published by the request deadline filter (tags {@code phase} and
-	 * {@code origin}).
+	 * {@code origin}; its constant is private to the filter).
 	 */
 	public static final String DEADLINE_EXCEEDED = "fluxgate.server.deadline.exceeded";
 
@@ -129,7 +121,7 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 	public List<EventLoopSignal> eventLoops() {
 		Map<String, Double> p99 = new TreeMap<>();
 		Map<String, Double> max = new TreeMap<>();
-		for (Meter meter : find(EVENT_LOOP_LAG)) {
+		for (Meter meter : find(EventLoopProbe.LAG_METER)) {
 			if (meter instanceof Timer timer) {
 				String loop = tag(meter, "loop", "name");
 				max.merge(loop, timer.max(TimeUnit.MILLISECONDS), Math::max);
@@ -141,8 +133,8 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 			}
 		}
 		Map<String, Double> pending = sumByTag(EVENT_LOOP_PENDING_TASKS, "name");
-		pending.putAll(sumByTag(FLUXGATE_PENDING_TASKS, "loop"));
-		Map<String, Double> stalls = sumByTag(EVENT_LOOP_STALLS, "loop");
+		pending.putAll(sumByTag(EventLoopProbe.PENDING_TASKS_METER, "loop"));
+		Map<String, Double> stalls = sumByTag(EventLoopProbe.STALLS_METER, "loop");
 		Set<String> loops = new LinkedHashSet<>();
 		loops.addAll(max.keySet());
 		loops.addAll(pending.keySet());
@@ -159,7 +151,7 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 	@Override
 	public Optional<Duration> totalStall() {
 		// Only the HTTP loops serve requests: idle loops of other groups (Lettuce's) never make the process dead.
-		Map<String, Double> stalled = sumBy(EVENT_LOOP_STALL_DURATION, (meter) -> tag(meter, "loop"),
+		Map<String, Double> stalled = sumBy(EventLoopProbe.STALL_DURATION_METER, (meter) -> tag(meter, "loop"),
 				(meter) -> { String group = meter.getId().getTag("group"); return group == null || group.equals("reactor-netty"); });
 		if (stalled.isEmpty()) {
 			return Optional.empty();
@@ -170,7 +162,7 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 
 	@Override
 	public List<BlockingSignal> detections() {
-		Map<String, Double> byFrame = sumByTag(BLOCKING_DETECTED, "frame", "method");
+		Map<String, Double> byFrame = sumByTag(BlockingDetection.CALLS_METER, "frame", "method");
 		List<BlockingSignal> signals = new ArrayList<>();
 		byFrame.forEach((frame, count) -> signals
 			.add(new BlockingSignal(frame.isEmpty() ? "unknown" : frame, count.longValue())));
@@ -179,9 +171,9 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 
 	/**
 	 * Requests in flight on the server.
-	 * @return the count, or {@code null} when the meter does not exist
+	 * @return the count, if the meter exists
 	 */
-	public Double inFlightRequests() {
+	public @Nullable Double inFlightRequests() {
 		Collection<Meter> meters = find("http.server.requests.active");
 		if (meters.isEmpty()) {
 			return null;
@@ -198,8 +190,8 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 	 * @return the pools
 	 */
 	public List<PoolSignal> httpClientPools(String sizeProperty) {
-		Function<Meter, String> key = (meter) -> "name=" + tag(meter, "name") + ",remote.address="
-				+ tag(meter, "remote.address");
+		// Named as users look for it: the address it connects to, then the provider ("fluxgate" for Fluxgate's own).
+		Function<Meter, String> key = (meter) -> tag(meter, "remote.address") + " (" + tag(meter, "name") + ")";
 		Map<String, Double> max = sumBy(PROVIDER + "max.connections", key);
 		Map<String, Double> active = sumBy(PROVIDER + "active.connections", key);
 		Map<String, Double> idle = sumBy(PROVIDER + "idle.connections", key);
@@ -258,9 +250,9 @@ public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource
 						total, governingProperty(failure)));
 			}
 		}
-		long fluxgateRetries = count("fluxgate.dependency.retries", "outcome", (value) -> true);
+		long fluxgateRetries = count(DependencyGuard.RETRIES_METER, "outcome", (value) -> true);
 		if (fluxgateRetries > 0) {
-			signals.add(new TimeoutSignal("retry", "fluxgate-dependency", "fluxgate.dependency.retries",
+			signals.add(new TimeoutSignal("retry", "fluxgate-dependency", DependencyGuard.RETRIES_METER,
 					fluxgateRetries, "fluxgate.dependencies.<name>.retry.max-attempts"));
 		}
 		long retried = count("resilience4j.retry.calls", "kind", (value) -> value.endsWith("_with_retry"));

@@ -4,7 +4,8 @@ package dev.fluxgate.doctor;
  * The state of one connection pool.
  *
  * @param type {@code r2dbc} or {@code http-client}
- * @param name the pool's name (bean name, or provider name plus remote address)
+ * @param name the pool's name: the bean name, or for an HTTP client pool the remote address and the provider name,
+ * as in {@code 127.0.0.1:8080 (fluxgate)}
  * @param max the most connections the pool may hold
  * @param acquired connections leased and in use
  * @param idle connections open and free

@@ -5,6 +5,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The recent samples, enough to cover a window: samples older than the window are dropped, except the newest of
  * them, which is the baseline that counters are compared against. Also keeps the running peaks that the capacity
@@ -93,9 +95,9 @@ public final class SignalHistory {
 
 	/**
 	 * R2DBC connections leased per in-flight request, at the highest in-flight count seen since start.
-	 * @return the estimate, or {@code null} when there was no traffic that used a connection
+	 * @return the estimate, if there was traffic that used a connection
 	 */
-	public synchronized Double estimatedConnectionsPerRequest() {
+	public synchronized @Nullable Double estimatedConnectionsPerRequest() {
 		return this.peakConnectionsPerRequest;
 	}
 

@@ -5,23 +5,24 @@ import java.time.Instant;
 import java.util.List;
 
 import dev.fluxgate.gate.GateSnapshot;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything the diagnosis looks at, sampled at one instant. Plain data: the rules in {@link Diagnosis},
  * {@link Saturation} and {@link CapacityPlanner} are pure functions of a history of these.
  *
  * @param at when the sample was taken
- * @param inFlightRequests server requests in flight, or {@code null} when not measured
+ * @param inFlightRequests server requests in flight, when measured
  * @param pools every connection pool
  * @param gates every gate in the {@link dev.fluxgate.gate.GateRegistry}
  * @param eventLoops every event loop that a source measures
  * @param blocking blocking calls detected so far, by frame
  * @param timeouts timeout and retry counts so far, by source
- * @param totalStall how long every event loop has been unresponsive now, or {@code null} when no source measures it
+ * @param totalStall how long every event loop has been unresponsive now, when a source measures it
  */
-public record Signals(Instant at, Double inFlightRequests, List<PoolSignal> pools, List<GateSnapshot> gates,
+public record Signals(Instant at, @Nullable Double inFlightRequests, List<PoolSignal> pools, List<GateSnapshot> gates,
 		List<EventLoopSignal> eventLoops, List<BlockingSignal> blocking, List<TimeoutSignal> timeouts,
-		Duration totalStall) {
+		@Nullable Duration totalStall) {
 
 	public Signals {
 		pools = List.copyOf(pools);

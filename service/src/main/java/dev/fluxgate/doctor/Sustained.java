@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * How long a condition has held without interruption, up to the newest sample of a history.
  */
@@ -17,21 +19,21 @@ final class Sustained {
 	 * How long a condition on single samples has held.
 	 * @param history samples, oldest first
 	 * @param condition the condition
-	 * @return the time from the earliest sample of the unbroken run to the newest, or {@code null} when the newest
-	 * sample does not satisfy it
+	 * @return the time from the earliest sample of the unbroken run to the newest, unless the newest sample does not
+	 * satisfy it
 	 */
-	static Duration heldFor(List<Signals> history, Predicate<Signals> condition) {
+	static @Nullable Duration heldFor(List<Signals> history, Predicate<Signals> condition) {
 		return heldFor(history, (previous, current) -> condition.test(current));
 	}
 
 	/**
 	 * How long a condition on consecutive samples (for counters that must keep growing) has held.
 	 * @param history samples, oldest first
-	 * @param condition the condition, given the previous sample ({@code null} for the oldest) and the current one
-	 * @return the time from the earliest sample of the unbroken run to the newest, or {@code null} when the newest
-	 * sample does not satisfy it
+	 * @param condition the condition, given the previous sample (none for the oldest) and the current one
+	 * @return the time from the earliest sample of the unbroken run to the newest, unless the newest sample does not
+	 * satisfy it
 	 */
-	static Duration heldFor(List<Signals> history, BiPredicate<Signals, Signals> condition) {
+	static @Nullable Duration heldFor(List<Signals> history, BiPredicate<@Nullable Signals, Signals> condition) {
 		// A saturated resource is sampled between two uses now and then (a connection returned and taken again):
 		// an isolated miss, the newest sample included, does not end the run; two misses in a row do. So a run
 		// reported over is over, and readiness does not flap on one lucky sample.

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.blockhound.BlockHound;
@@ -23,6 +24,10 @@ import org.springframework.util.ClassUtils;
  * as non-blocking and which calls are allowed.
  */
 public final class BlockingDetection {
+
+	/** Counter of blocking calls detected on non-blocking threads (tag {@code method}, the blocking method). */
+	public static final String CALLS_METER = "fluxgate.blocking.calls";
+
 
 	private static final Logger logger = LoggerFactory.getLogger(BlockingDetection.class);
 
@@ -55,11 +60,11 @@ public final class BlockingDetection {
 	/**
 	 * Switch detection to a mode, installing BlockHound the first time a mode other than {@code OFF} is asked for.
 	 * @param newMode the mode
-	 * @param registry where WARN mode counts blocking calls; {@code null} keeps the current one
+	 * @param registry where WARN mode counts blocking calls; without one the current one is kept
 	 * @return the mode in force before
 	 * @throws IllegalStateException when a mode other than {@code OFF} is asked for and BlockHound is absent
 	 */
-	public static synchronized BlockingDetectionMode apply(BlockingDetectionMode newMode, MeterRegistry registry) {
+	public static synchronized BlockingDetectionMode apply(BlockingDetectionMode newMode, @Nullable MeterRegistry registry) {
 		BlockingDetectionMode previous = mode;
 		if (newMode != BlockingDetectionMode.OFF && !installed) {
 			if (!isAvailable()) {
@@ -125,7 +130,7 @@ public final class BlockingDetection {
 		String blockingMethod = method.getClassName() + "." + method.getName();
 		MeterRegistry registry = meterRegistry;
 		if (registry != null) {
-			registry.counter("fluxgate.blocking.calls", "method", blockingMethod).increment();
+			registry.counter(CALLS_METER, "method", blockingMethod).increment();
 		}
 		BlockingOperationError error = new BlockingOperationError(method);
 		String site = callSite(error.getStackTrace());

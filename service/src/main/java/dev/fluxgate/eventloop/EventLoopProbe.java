@@ -12,10 +12,12 @@ import java.util.function.Supplier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,19 @@ import org.slf4j.LoggerFactory;
  * thread; sending a task to a loop never blocks; {@link #close()} stops the probe thread.
  */
 public final class EventLoopProbe implements AutoCloseable {
+
+	/** Timer of the delay before a probe task ran on a loop (tag {@code loop}). */
+	public static final String LAG_METER = "fluxgate.eventloop.lag";
+
+	/** Counter of stalls: a loop that ran no probe task for longer than the stall threshold (tag {@code loop}). */
+	public static final String STALLS_METER = "fluxgate.eventloop.stalls";
+
+	/** Gauge of how long a loop has been unresponsive now, in seconds (tag {@code loop}). */
+	public static final String STALL_DURATION_METER = "fluxgate.eventloop.stall.duration";
+
+	/** Gauge of the tasks queued on a loop (tag {@code loop}). */
+	public static final String PENDING_TASKS_METER = "fluxgate.eventloop.pending.tasks";
+
 
 	private static final Logger logger = LoggerFactory.getLogger(EventLoopProbe.class);
 
@@ -50,14 +65,14 @@ public final class EventLoopProbe implements AutoCloseable {
 	/**
 	 * A probe.
 	 * @param settings how to sample
-	 * @param registry where to publish meters
+	 * @param registry where to publish meters, if anywhere (without one the probe still logs stalls)
 	 * @param groups the event loop groups to probe, by a short bounded name ({@code server}, {@code lettuce}); read
 	 * once, at {@link #start()}
 	 */
-	public EventLoopProbe(EventLoopProbeSettings settings, MeterRegistry registry,
+	public EventLoopProbe(EventLoopProbeSettings settings, @Nullable MeterRegistry registry,
 			Supplier<Map<String, ? extends EventExecutorGroup>> groups) {
 		this.settings = settings;
-		this.registry = registry;
+		this.registry = (registry != null) ? registry : new CompositeMeterRegistry();
 		this.groups = groups;
 	}
 
@@ -249,12 +264,12 @@ public final class EventLoopProbe implements AutoCloseable {
 				stallCounter(); // exists at 0 from the start, so rate() over it works before the first stall
 				if (this.executor instanceof SingleThreadEventExecutor loop) {
 					// Lag with few pending tasks means a blocked loop; with many, an overloaded one.
-					Gauge.builder("fluxgate.eventloop.pending.tasks", loop, SingleThreadEventExecutor::pendingTasks)
+					Gauge.builder(PENDING_TASKS_METER, loop, SingleThreadEventExecutor::pendingTasks)
 						.description("Tasks waiting in an event loop's queue")
 						.tags("group", this.group, "loop", loopName())
 						.register(EventLoopProbe.this.registry);
 				}
-				Gauge.builder("fluxgate.eventloop.stall.duration", this, (loop) -> loop.stalledNanos / 1e9)
+				Gauge.builder(STALL_DURATION_METER, this, (loop) -> loop.stalledNanos / 1e9)
 					.description("How long an event loop has left its probe task unrun")
 					.baseUnit("seconds")
 					.tags("group", this.group, "loop", loopName())
@@ -264,7 +279,7 @@ public final class EventLoopProbe implements AutoCloseable {
 
 		private Timer lagTimer() {
 			if (this.lag == null) {
-				this.lag = Timer.builder("fluxgate.eventloop.lag")
+				this.lag = Timer.builder(LAG_METER)
 					.description("How late an event loop ran a trivial probe task")
 					.publishPercentiles(0.99)
 					// Readiness reads the p99: let it forget a past block within about 30 s, not Micrometer's 2 min.
@@ -278,7 +293,7 @@ public final class EventLoopProbe implements AutoCloseable {
 
 		private Counter stallCounter() {
 			if (this.stalls == null) {
-				this.stalls = Counter.builder("fluxgate.eventloop.stalls")
+				this.stalls = Counter.builder(STALLS_METER)
 					.description("Times an event loop left its probe task unrun for longer than the stall threshold")
 					.tags("group", this.group, "loop", loopName())
 					.register(EventLoopProbe.this.registry);

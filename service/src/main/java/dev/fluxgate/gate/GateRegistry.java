@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every {@link Gate} in the application, so meters and diagnosis can list them. Registering a gate publishes its
@@ -16,23 +17,33 @@ import io.micrometer.core.instrument.Tags;
  */
 public final class GateRegistry {
 
+	/** Gauge of a gate's current capacity (tags {@code gate}, {@code kind}). */
+	public static final String LIMIT_METER = "fluxgate.gate.limit";
+
+	/** Gauge of a gate's work in flight (tags {@code gate}, {@code kind}). */
+	public static final String IN_FLIGHT_METER = "fluxgate.gate.in.flight";
+
+	/** Gauge of a gate's queued work (tags {@code gate}, {@code kind}). */
+	public static final String QUEUED_METER = "fluxgate.gate.queued";
+
+
 	private final Map<String, Gate> gates = new ConcurrentHashMap<>();
 
-	private final MeterRegistry meterRegistry;
+	private final @Nullable MeterRegistry meterRegistry;
 
 	/**
 	 * A registry.
-	 * @param meterRegistry where to publish gauges; {@code null} for none
+	 * @param meterRegistry where to publish gauges, if anywhere
 	 */
-	public GateRegistry(MeterRegistry meterRegistry) {
+	public GateRegistry(@Nullable MeterRegistry meterRegistry) {
 		this.meterRegistry = meterRegistry;
 	}
 
 	/**
 	 * The meter registry gates should publish their {@link GateStats} to.
-	 * @return the registry, or {@code null}
+	 * @return the registry, if there is one
 	 */
-	public MeterRegistry meterRegistry() {
+	public @Nullable MeterRegistry meterRegistry() {
 		return this.meterRegistry;
 	}
 
@@ -46,11 +57,11 @@ public final class GateRegistry {
 		this.gates.put(gate.kind() + "/" + gate.name(), gate);
 		if (this.meterRegistry != null) {
 			Tags tags = Tags.of("gate", gate.name(), "kind", gate.kind());
-			Gauge.builder("fluxgate.gate.limit", gate, (g) -> g.snapshot().limit()).tags(tags)
+			Gauge.builder(LIMIT_METER, gate, (g) -> g.snapshot().limit()).tags(tags)
 				.description("Current capacity of a Fluxgate gate").register(this.meterRegistry);
-			Gauge.builder("fluxgate.gate.in.flight", gate, (g) -> g.snapshot().inFlight()).tags(tags)
+			Gauge.builder(IN_FLIGHT_METER, gate, (g) -> g.snapshot().inFlight()).tags(tags)
 				.description("Work admitted by a Fluxgate gate and not yet finished").register(this.meterRegistry);
-			Gauge.builder("fluxgate.gate.queued", gate, (g) -> g.snapshot().queued()).tags(tags)
+			Gauge.builder(QUEUED_METER, gate, (g) -> g.snapshot().queued()).tags(tags)
 				.description("Work waiting for admission by a Fluxgate gate").register(this.meterRegistry);
 		}
 		return gate;

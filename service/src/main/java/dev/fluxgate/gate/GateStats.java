@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The counters every gate keeps, published under one meter contract:
@@ -23,6 +24,15 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
  * admitted path.
  */
 public final class GateStats {
+
+	/** Counter of work admitted (tags {@code gate}, {@code kind}). */
+	public static final String ADMITTED_METER = "fluxgate.gate.admitted";
+
+	/** Counter of work rejected (tags {@code gate}, {@code kind}, {@code reason}). */
+	public static final String REJECTED_METER = "fluxgate.gate.rejected";
+
+	/** Timer of the time admitted work waited (tags {@code gate}, {@code kind}). */
+	public static final String QUEUE_WAIT_METER = "fluxgate.gate.queue.wait";
 
 	private final MeterRegistry registry;
 
@@ -40,16 +50,16 @@ public final class GateStats {
 	 * Counters for one gate.
 	 * @param name the gate's name
 	 * @param kind the gate's kind
-	 * @param registry where to publish meters; {@code null} keeps counts without publishing
+	 * @param registry where to publish meters; without one the counts are kept without publishing
 	 */
-	public GateStats(String name, String kind, MeterRegistry registry) {
+	public GateStats(String name, String kind, @Nullable MeterRegistry registry) {
 		this.registry = (registry != null) ? registry : new CompositeMeterRegistry();
 		this.tags = Tags.of("gate", name, "kind", kind);
-		this.admittedCounter = Counter.builder("fluxgate.gate.admitted")
+		this.admittedCounter = Counter.builder(ADMITTED_METER)
 			.description("Work admitted by a Fluxgate gate")
 			.tags(this.tags)
 			.register(this.registry);
-		this.queueWait = Timer.builder("fluxgate.gate.queue.wait")
+		this.queueWait = Timer.builder(QUEUE_WAIT_METER)
 			.description("Time admitted work waited in a Fluxgate gate's queue")
 			.tags(this.tags)
 			.register(this.registry);
@@ -82,7 +92,7 @@ public final class GateStats {
 	}
 
 	private ReasonCount reasonCount(String reason) {
-		Counter counter = Counter.builder("fluxgate.gate.rejected")
+		Counter counter = Counter.builder(REJECTED_METER)
 			.description("Work rejected by a Fluxgate gate")
 			.tags(this.tags)
 			.tag("reason", reason)

@@ -1,7 +1,6 @@
 package dev.fluxgate.httpclient;
 
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Limits of a dedicated HTTP client connection pool. Every limit is finite: a pool built from these settings never
@@ -15,30 +14,11 @@ import java.util.Objects;
  * @param maxLifeTime how long a connection may live before it is closed after its current use
  * @param evictionInterval how often idle and expired connections are closed in the background
  * @param metricsEnabled whether Reactor Netty publishes pool gauges and the pending-acquire timer
+ * <p>
+ * Validated once, where it is bound ({@code fluxgate.http-client.pool.*} fails startup naming the property); the
+ * runtime takes it as given.
  */
 public record PoolSettings(int maxConnections, int pendingAcquireMaxCount, Duration pendingAcquireTimeout,
 		Duration maxIdleTime, Duration maxLifeTime, Duration evictionInterval, boolean metricsEnabled) {
-
-	public PoolSettings {
-		requirePositive("maxConnections", maxConnections);
-		requirePositive("pendingAcquireMaxCount", pendingAcquireMaxCount);
-		requirePositive("pendingAcquireTimeout", pendingAcquireTimeout);
-		requirePositive("maxIdleTime", maxIdleTime);
-		requirePositive("maxLifeTime", maxLifeTime);
-		requirePositive("evictionInterval", evictionInterval);
-	}
-
-	private static void requirePositive(String name, int value) {
-		if (value <= 0) {
-			throw new IllegalArgumentException(name + " must be positive, was " + value);
-		}
-	}
-
-	private static void requirePositive(String name, Duration value) {
-		Objects.requireNonNull(value, name);
-		if (value.isZero() || value.isNegative()) {
-			throw new IllegalArgumentException(name + " must be positive, was " + value);
-		}
-	}
 
 }

@@ -70,7 +70,7 @@ final class JobMeters {
 
 	/**
 	 * Publish the queue's gauges, read from the worker's latest look at Redis.
-	 * @param stats the latest stats, {@code null} before the first
+	 * @param stats the latest stats, once there are any
 	 */
 	void gauges(Supplier<@Nullable JobQueueStats> stats) {
 		gauge(BACKLOG, "Jobs ready to run that no consumer has taken yet", stats, JobQueueStats::backlog);

@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * takes them over)
  * @param delayed jobs waiting for their delay or their next attempt
  * @param dead dead-lettered jobs
- * @param oldestAge how long the oldest unfinished job in the stream has been ready to run; {@code null} when none
+ * @param oldestAge how long the oldest unfinished job in the stream has been ready to run, when there is one
  */
 public record JobQueueStats(String queue, long backlog, long pending, long delayed, long dead,
 		@Nullable Duration oldestAge) {

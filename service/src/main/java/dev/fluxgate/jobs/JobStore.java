@@ -228,7 +228,7 @@ final class JobStore {
 
 	/**
 	 * Move due jobs into the stream.
-	 * @return how many moved, and how long until the next is due ({@code null} when none is)
+	 * @return how many moved, and how long until the next is due (when one is)
 	 */
 	Mono<Promoted> promote(JobKeys keys, int limit) {
 		return run(PROMOTE, List.of(keys.stream(), keys.delayed()), List.of(Integer.toString(limit)))
@@ -272,7 +272,7 @@ final class JobStore {
 
 	/**
 	 * End an attempt that did not succeed.
-	 * @param delay the wait before the next attempt; zero to put it back at once, {@code null} to dead-letter it
+	 * @param delay the wait before the next attempt; zero to put it back at once, none to dead-letter it
 	 * @return whether this consumer still held the job
 	 */
 	Mono<Boolean> settle(JobKeys keys, JobEntry entry, int attempts, String error, @Nullable Duration delay,

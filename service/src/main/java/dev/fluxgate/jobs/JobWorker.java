@@ -491,7 +491,7 @@ public final class JobWorker implements Gate {
 
 	/**
 	 * The queue's latest stats as this worker last read them (every 5 seconds).
-	 * @return the stats, or {@code null} before the first read
+	 * @return the stats, once read
 	 */
 	public @Nullable JobQueueStats latestStats() {
 		return this.latest;

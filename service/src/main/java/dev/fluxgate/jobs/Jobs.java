@@ -29,7 +29,7 @@ import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 public final class Jobs implements AutoCloseable {
 
 	/** The {@code reason} of a refused submit: the queue holds {@code max-length} unfinished jobs. */
-	public static final String QUEUE_FULL_REASON = "jobs-queue-full";
+	public static final String REASON_QUEUE_FULL = "jobs-queue-full";
 
 	private final JobStore store;
 
@@ -48,7 +48,7 @@ public final class Jobs implements AutoCloseable {
 	 * @param connectionFactory the application's reactive Redis connections
 	 * @param codec payload conversion
 	 * @param settings every queue's settings
-	 * @param meterRegistry where to publish meters, {@code null} for nowhere
+	 * @param meterRegistry where to publish meters, if anywhere
 	 */
 	public Jobs(ReactiveRedisConnectionFactory connectionFactory, JobCodec codec, JobsSettings settings,
 			@Nullable MeterRegistry meterRegistry) {
@@ -85,7 +85,7 @@ public final class Jobs implements AutoCloseable {
 			return this.store.submit(keys, newId(), text, options.getDelay(), queueSettings.maxLength(),
 					options.getIdempotencyKey(), window).flatMap((result) -> {
 						if (result.status() < 0) {
-							return Mono.error(new CapacityExceededException(QUEUE_FULL_REASON,
+							return Mono.error(new CapacityExceededException(REASON_QUEUE_FULL,
 									"The job queue '%s' holds its maximum of %d unfinished jobs"
 										.formatted(queue, queueSettings.maxLength()),
 									Duration.ofSeconds(1)));

@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.fluxgate.eventloop.BlockingDetection;
+import dev.fluxgate.eventloop.EventLoopProbe;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -24,7 +26,7 @@ class MeterSignalsTests {
 
 	@Test
 	void eventLoopLagPendingTasksAndStallsAreReadPerLoop() {
-		Timer lag = Timer.builder("fluxgate.eventloop.lag")
+		Timer lag = Timer.builder(EventLoopProbe.LAG_METER)
 			.tag("loop", "reactor-http-epoll-1")
 			.publishPercentiles(0.99)
 			.register(this.registry);
@@ -35,10 +37,10 @@ class MeterSignalsTests {
 		Gauge.builder("reactor.netty.eventloop.pending.tasks", pending, AtomicInteger::get)
 			.tag("name", "reactor-http-epoll-1")
 			.register(this.registry);
-		this.registry.counter("fluxgate.eventloop.stalls", "loop", "reactor-http-epoll-1").increment(2);
-		Gauge.builder("fluxgate.eventloop.stall.duration", () -> 3.0).tag("loop", "reactor-http-epoll-1")
+		this.registry.counter(EventLoopProbe.STALLS_METER, "loop", "reactor-http-epoll-1").increment(2);
+		Gauge.builder(EventLoopProbe.STALL_DURATION_METER, () -> 3.0).tag("loop", "reactor-http-epoll-1")
 			.register(this.registry);
-		Gauge.builder("fluxgate.eventloop.stall.duration", () -> 0.0).tag("loop", "reactor-http-epoll-2")
+		Gauge.builder(EventLoopProbe.STALL_DURATION_METER, () -> 0.0).tag("loop", "reactor-http-epoll-2")
 			.register(this.registry);
 
 		List<EventLoopSignal> loops = this.signals.eventLoops();
@@ -60,13 +62,13 @@ class MeterSignalsTests {
 
 	@Test
 	void totalStallCountsOnlyTheHttpLoopsNotIdleLettuceLoops() {
-		Gauge.builder("fluxgate.eventloop.stall.duration", () -> 7.5)
+		Gauge.builder(EventLoopProbe.STALL_DURATION_METER, () -> 7.5)
 			.tags("group", "reactor-netty", "loop", "reactor-http-epoll-1")
 			.register(this.registry);
-		Gauge.builder("fluxgate.eventloop.stall.duration", () -> 7.0)
+		Gauge.builder(EventLoopProbe.STALL_DURATION_METER, () -> 7.0)
 			.tags("group", "reactor-netty", "loop", "reactor-http-epoll-2")
 			.register(this.registry);
-		Gauge.builder("fluxgate.eventloop.stall.duration", () -> 0.0)
+		Gauge.builder(EventLoopProbe.STALL_DURATION_METER, () -> 0.0)
 			.tags("group", "lettuce", "loop", "lettuce-epollEventLoop-4-1")
 			.register(this.registry);
 
@@ -75,10 +77,10 @@ class MeterSignalsTests {
 
 	@Test
 	void blockingDetectionsTimeoutsAndRetriesAreReadFromTheirMeters() {
-		this.registry.counter("fluxgate.blocking.calls", "method", "java.lang.Thread.sleep").increment(3);
-		this.registry.timer("fluxgate.r2dbc.pool.acquire", "name", "connectionFactory", "outcome", "timeout")
+		this.registry.counter(BlockingDetection.CALLS_METER, "method", "java.lang.Thread.sleep").increment(3);
+		this.registry.timer(MeterSignals.R2DBC_ACQUIRE, "name", "connectionFactory", "outcome", "timeout")
 			.record(Duration.ofSeconds(2));
-		this.registry.counter("fluxgate.server.deadline.exceeded", "phase", "processing", "origin", "server").increment();
+		this.registry.counter(MeterSignals.DEADLINE_EXCEEDED, "phase", "processing", "origin", "server").increment();
 		// Every 504 is in Boot's timer, including dependency timeouts that have their own count: not read.
 		this.registry.timer("http.server.requests", "status", "504", "uri", "/slow").record(Duration.ofSeconds(1));
 		this.registry.counter("resilience4j.retry.calls", "kind", "successful_with_retry", "name", "catalog")
@@ -98,6 +100,23 @@ class MeterSignalsTests {
 		assertThat(findings).filteredOn((finding) -> finding.resource().equals("r2dbc-acquire"))
 			.singleElement()
 			.satisfies((finding) -> assertThat(finding.advice()).contains("spring.r2dbc.pool.max-acquire-time"));
+	}
+
+	@Test
+	void anHttpClientPoolIsNamedByTheAddressItConnectsToAndItsProvider() {
+		Gauge.builder("reactor.netty.connection.provider.max.connections", () -> 64)
+			.tags("name", "fluxgate", "remote.address", "127.0.0.1:8080")
+			.register(this.registry);
+		Gauge.builder("reactor.netty.connection.provider.active.connections", () -> 3)
+			.tags("name", "fluxgate", "remote.address", "127.0.0.1:8080")
+			.register(this.registry);
+
+		assertThat(this.signals.httpClientPools("fluxgate.http-client.pool.max-connections")).singleElement()
+			.satisfies((pool) -> {
+				assertThat(pool.name()).isEqualTo("127.0.0.1:8080 (fluxgate)");
+				assertThat(pool.max()).isEqualTo(64);
+				assertThat(pool.acquired()).isEqualTo(3);
+			});
 	}
 
 	@Test

@@ -6,6 +6,7 @@ import dev.fluxgate.autoconfigure.validation.PropertyChecks;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
 
 /**
  * Bounded fire-and-forget background tasks. They drain on graceful shutdown within
@@ -15,10 +16,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public class FluxgateBackgroundProperties implements InitializingBean {
 
 	/**
-	 * The most background tasks running at once. Unbounded, a burst of requests each leaving work behind starves the
-	 * request path of threads, connections and memory.
+	 * The most background tasks running at once (threads, as for fluxgate.offload.*.threads). Unbounded, a burst of
+	 * requests each leaving work behind starves the request path of threads, connections and memory.
 	 */
-	private int concurrency = 4;
+	private int threads = 4;
+
+	/** The property that set {@link #threads}, named when its value is invalid. */
+	private String threadsProperty = "threads";
 
 	/**
 	 * The most background tasks waiting to run; beyond it submitting a task fails with 503 + Retry-After instead of
@@ -31,12 +35,28 @@ public class FluxgateBackgroundProperties implements InitializingBean {
 	 */
 	private Duration retryAfter = Duration.ofSeconds(1);
 
+	public int getThreads() {
+		return this.threads;
+	}
+
+	public void setThreads(int threads) {
+		this.threads = threads;
+		this.threadsProperty = "threads";
+	}
+
+	/**
+	 * The old name of {@link #getThreads()}, still bound.
+	 * @return the number of threads
+	 */
+	@DeprecatedConfigurationProperty(replacement = "fluxgate.background.threads", since = "0.1.0",
+			reason = "Named like fluxgate.offload.*.threads, the same knob")
 	public int getConcurrency() {
-		return this.concurrency;
+		return this.threads;
 	}
 
 	public void setConcurrency(int concurrency) {
-		this.concurrency = concurrency;
+		this.threads = concurrency;
+		this.threadsProperty = "concurrency";
 	}
 
 	public int getQueueCapacity() {
@@ -58,7 +78,7 @@ public class FluxgateBackgroundProperties implements InitializingBean {
 	@Override
 	public void afterPropertiesSet() {
 		PropertyChecks checks = PropertyChecks.forPrefix("fluxgate.background");
-		checks.between("concurrency", this.concurrency, 1, 10_000);
+		checks.between(this.threadsProperty, this.threads, 1, 10_000);
 		checks.between("queue-capacity", this.queueCapacity, 0, 1_000_000);
 		checks.positive("retry-after", this.retryAfter);
 	}

@@ -6,11 +6,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.web.context.reactive.ConfigurableReactiveWebEnvironment;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
  * Builds the {@link ConcurrencySettingsReport} and, once every singleton exists, logs it: one INFO block with each
- * effective setting and its source, and one WARN per pair of settings that contradict each other.
+ * effective setting and its source (in a reactive web application only: elsewhere the server, offload and request
+ * settings mean nothing), and one WARN per pair of settings that contradict each other.
  */
 public class ConcurrencySettingsReporter implements SmartInitializingSingleton {
 
@@ -26,6 +28,10 @@ public class ConcurrencySettingsReporter implements SmartInitializingSingleton {
 		this.contributors = List.copyOf(contributors);
 	}
 
+	private boolean isReactiveWebApplication() {
+		return this.environment instanceof ConfigurableReactiveWebEnvironment;
+	}
+
 	/**
 	 * The effective settings now.
 	 * @return a new report
@@ -39,7 +45,7 @@ public class ConcurrencySettingsReporter implements SmartInitializingSingleton {
 	@Override
 	public void afterSingletonsInstantiated() {
 		ConcurrencySettingsReport report = report();
-		if (logger.isInfoEnabled()) {
+		if (logger.isInfoEnabled() && isReactiveWebApplication()) {
 			logger.info("Fluxgate concurrency settings:{}{}", System.lineSeparator(), report.format());
 		}
 		report.incoherences().forEach(logger::warn);

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.boot.json.JsonParserFactory;
 
 /**
@@ -93,10 +95,10 @@ final class FluxgatePropertyMetadata {
 	 * @param name its name
 	 * @param type its Java type, as the metadata writes it ({@code java.time.Duration},
 	 * {@code java.util.Map<java.lang.String,...>})
-	 * @param defaultValue its default, or {@code null}
-	 * @param description its Javadoc, or {@code null}
+	 * @param defaultValue its default, if it has one
+	 * @param description its Javadoc, if it has one
 	 */
-	record Property(String name, String type, String defaultValue, String description) {
+	record Property(String name, String type, @Nullable String defaultValue, @Nullable String description) {
 
 		/**
 		 * Whether the property holds entries below its own name: a map ({@code fluxgate.dependencies.<name>.*}) or a

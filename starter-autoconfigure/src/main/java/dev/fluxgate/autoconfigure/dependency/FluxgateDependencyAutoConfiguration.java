@@ -11,6 +11,7 @@ import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
 import dev.fluxgate.dependency.Bulkhead;
 import dev.fluxgate.dependency.DependencyGuard;
 import dev.fluxgate.dependency.DependencySettings;
+import dev.fluxgate.dependency.FluxgateDependencies;
 import dev.fluxgate.gate.GateRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -107,7 +108,8 @@ public final class FluxgateDependencyAutoConfiguration {
 	/**
 	 * HTTP service client groups ({@code @ImportHttpServices(group = "name")}) call the dependency of the same name
 	 * through its guards. Runs after Boot's configurers (properties at order -2147483638, customizers at 0), so the
-	 * group's base URL is set and filters that customizers add run outside the guard, once per logical call.
+	 * group's base URL is set; the guard goes first, so filters that customizers add (the deadline filter among them)
+	 * run inside it, once per attempt.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(WebClientHttpServiceGroupConfigurer.class)
@@ -130,8 +132,7 @@ public final class FluxgateDependencyAutoConfiguration {
 
 		@Override
 		public void configureGroups(Groups<WebClient.Builder> groups) {
-			groups.forEachClient((group, builder) -> this.dependencies.configure(group.name(), builder,
-					this.dependencies.guardForGroup(group.name())));
+			groups.forEachClient((group, builder) -> this.dependencies.guardGroup(group.name(), builder));
 		}
 
 		@Override

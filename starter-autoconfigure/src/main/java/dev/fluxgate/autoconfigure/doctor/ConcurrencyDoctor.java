@@ -27,6 +27,7 @@ import dev.fluxgate.doctor.SaturationVerdict;
 import dev.fluxgate.doctor.SignalHistory;
 import dev.fluxgate.doctor.Signals;
 import dev.fluxgate.gate.GateRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -72,20 +73,21 @@ public class ConcurrencyDoctor implements SmartLifecycle {
 	/**
 	 * Where signals come from.
 	 *
-	 * @param gates the gate registry, or {@code null}
+	 * @param gates the gate registry, if there is one
 	 * @param pools pool sources
 	 * @param meters meter-based signals (timeouts, in-flight requests)
 	 * @param eventLoops event-loop source
 	 * @param blocking blocking-detection source
-	 * @param database the database's limits, or {@code null}
+	 * @param database the database's limits, if known
 	 * @param findings findings of features the built-in rules do not know (job queues)
 	 */
-	record Sources(GateRegistry gates, List<PoolSignalSource> pools, MeterSignals meters,
-			EventLoopSignalSource eventLoops, BlockingSignalSource blocking, DatabaseLimitsSource database,
+	record Sources(@Nullable GateRegistry gates, List<PoolSignalSource> pools, MeterSignals meters,
+			EventLoopSignalSource eventLoops, BlockingSignalSource blocking, @Nullable DatabaseLimitsSource database,
 			List<FindingSource> findings) {
 
-		Sources(GateRegistry gates, List<PoolSignalSource> pools, MeterSignals meters,
-				EventLoopSignalSource eventLoops, BlockingSignalSource blocking, DatabaseLimitsSource database) {
+		Sources(@Nullable GateRegistry gates, List<PoolSignalSource> pools, MeterSignals meters,
+				EventLoopSignalSource eventLoops, BlockingSignalSource blocking,
+				@Nullable DatabaseLimitsSource database) {
 			this(gates, pools, meters, eventLoops, blocking, database, List.of());
 		}
 

@@ -1,5 +1,7 @@
 package dev.fluxgate.autoconfigure.doctor;
 
+import java.util.Locale;
+
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
 import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
@@ -12,13 +14,16 @@ import dev.fluxgate.doctor.FindingSource;
 import dev.fluxgate.doctor.MeterSignals;
 import dev.fluxgate.doctor.PoolSignalSource;
 import dev.fluxgate.gate.GateRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.ConnectionFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -85,8 +90,11 @@ public final class FluxgateDoctorAutoConfiguration {
 
 	@Bean
 	ConcurrencySettingsContributor fluxgateCapacitySettings(FluxgateCapacityProperties capacity,
-			FluxgateHealthProperties health) {
+			FluxgateHealthProperties health, FluxgateDoctorProperties doctor) {
 		return (settings) -> {
+			settings.fluxgateProperty("doctor", "fluxgate.doctor.sample-interval", doctor.getSampleInterval());
+			settings.fluxgateProperty("capacity", "fluxgate.capacity.database-check-timeout",
+					capacity.getDatabaseCheckTimeout());
 			settings.fluxgateProperty("capacity", "fluxgate.capacity.replicas", capacity.getReplicas());
 			settings.fluxgateProperty("capacity", "fluxgate.capacity.peak-concurrency",
 					(capacity.getPeakConcurrency() != null) ? capacity.getPeakConcurrency() : "observed");
@@ -122,13 +130,24 @@ public final class FluxgateDoctorAutoConfiguration {
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(Endpoint.class)
 	@ConditionalOnAvailableEndpoint(ConcurrencyEndpoint.class)
+	@EnableConfigurationProperties(ConcurrencyEndpointProperties.class)
 	static class EndpointConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
 		ConcurrencyEndpoint fluxgateConcurrencyEndpoint(ObjectProvider<ConcurrencySettingsReporter> settings,
-				ConcurrencyDoctor doctor, ObjectProvider<ConcurrencySection> sections) {
-			return new ConcurrencyEndpoint(settings.getIfAvailable(), doctor, sections.orderedStream().toList());
+				ConcurrencyDoctor doctor, ObjectProvider<ConcurrencySection> sections,
+				ObjectProvider<SanitizingFunction> sanitizingFunctions, ConcurrencyEndpointProperties properties,
+				ObjectProvider<CircuitBreakerRegistry> circuitBreakers) {
+			return new ConcurrencyEndpoint(settings.getIfAvailable(), doctor, sections.orderedStream().toList(),
+					sanitizingFunctions.orderedStream().toList(), properties.getShowValues(), properties.getRoles(),
+					(name) -> circuitState(circuitBreakers.getIfAvailable(), name));
+		}
+
+		private static @Nullable String circuitState(@Nullable CircuitBreakerRegistry registry, String name) {
+			return (registry != null) ? registry.find(name)
+				.map((breaker) -> breaker.getState().name().toLowerCase(Locale.ROOT))
+				.orElse(null) : null;
 		}
 
 	}

@@ -10,6 +10,7 @@ import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.PoolMetrics;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Wrapped;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 
@@ -32,9 +33,9 @@ public final class R2dbcPools implements PoolSignalSource {
 	/**
 	 * The pool behind a connection factory.
 	 * @param connectionFactory the factory, possibly wrapped
-	 * @return the pool, or {@code null} when the factory does not pool
+	 * @return the pool, if the factory pools
 	 */
-	public static ConnectionPool unwrap(Object connectionFactory) {
+	public static @Nullable ConnectionPool unwrap(@Nullable Object connectionFactory) {
 		Object candidate = connectionFactory;
 		while (candidate != null) {
 			if (candidate instanceof ConnectionPool pool) {

@@ -9,17 +9,17 @@ import java.util.concurrent.TimeUnit;
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
 import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
+import dev.fluxgate.autoconfigure.redis.RedisUsage;
 import dev.fluxgate.eventloop.BlockingDetection;
 import dev.fluxgate.eventloop.BlockingDetectionMode;
 import dev.fluxgate.eventloop.EventLoopProbe;
 import dev.fluxgate.eventloop.EventLoopProbeSettings;
-import dev.fluxgate.gate.GateRegistry;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.EventLoopGroupProvider;
 import io.lettuce.core.resource.Transports;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.netty.util.concurrent.EventExecutorGroup;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.http.HttpResources;
 import reactor.netty.resources.LoopResources;
 
@@ -35,6 +35,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.http.client.ReactorResourceFactory;
 
 /**
@@ -53,6 +54,8 @@ public final class FluxgateEventLoopAutoConfiguration {
 			settings.fluxgateProperty("event-loop", "fluxgate.event-loop.interval", eventLoop.getInterval());
 			settings.fluxgateProperty("event-loop", "fluxgate.event-loop.stall-threshold",
 					eventLoop.getStallThreshold());
+			settings.fluxgateProperty("event-loop", "fluxgate.event-loop.stall-log-interval",
+					eventLoop.getStallLogInterval());
 			settings.fluxgateProperty("event-loop", "fluxgate.blocking-detection.mode",
 					blockingDetection.getMode().name().toLowerCase());
 		};
@@ -66,10 +69,9 @@ public final class FluxgateEventLoopAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		EventLoopProbeLifecycle fluxgateEventLoopProbe(FluxgateEventLoopProperties properties, GateRegistry gates,
-				ObjectProvider<EventLoopGroupSource> sources) {
-			MeterRegistry registry = (gates.meterRegistry() != null) ? gates.meterRegistry()
-					: new CompositeMeterRegistry();
+		EventLoopProbeLifecycle fluxgateEventLoopProbe(FluxgateEventLoopProperties properties,
+				ObjectProvider<MeterRegistry> meterRegistry, ObjectProvider<EventLoopGroupSource> sources) {
+			MeterRegistry registry = meterRegistry.getIfAvailable();
 			EventLoopProbeSettings settings = new EventLoopProbeSettings(properties.getInterval(),
 					properties.getStallThreshold(), properties.getStallLogInterval());
 			List<EventLoopGroupSource> all = sources.orderedStream().toList();
@@ -109,11 +111,13 @@ public final class FluxgateEventLoopAutoConfiguration {
 	static class LettuceEventLoopsConfiguration {
 
 		/**
-		 * Lettuce's I/O loops, when the application has a Lettuce {@code ClientResources} bean. Allocating takes a
-		 * reference to the shared group, released when the probe stops.
+		 * Lettuce's I/O loops, when the application has a Lettuce {@code ClientResources} bean and uses Redis (a
+		 * probe must not start loops that an app with Redis switched off never would). Allocating takes a reference
+		 * to the shared group, released when the probe stops.
 		 */
 		@Bean
-		EventLoopGroupSource fluxgateLettuceEventLoops(ObjectProvider<ClientResources> clientResources) {
+		EventLoopGroupSource fluxgateLettuceEventLoops(ObjectProvider<ClientResources> clientResources,
+				Environment environment) {
 			return new EventLoopGroupSource() {
 
 				private EventLoopGroupProvider provider;
@@ -127,7 +131,7 @@ public final class FluxgateEventLoopAutoConfiguration {
 
 				@Override
 				public synchronized Optional<EventExecutorGroup> acquire() {
-					ClientResources resources = clientResources.getIfAvailable();
+					ClientResources resources = RedisUsage.inUse(environment) ? clientResources.getIfAvailable() : null;
 					if (resources == null) {
 						return Optional.empty();
 					}
@@ -154,8 +158,8 @@ public final class FluxgateEventLoopAutoConfiguration {
 
 		@Bean
 		BlockingDetectionActivation fluxgateBlockingDetection(FluxgateBlockingDetectionProperties properties,
-				GateRegistry gates) {
-			return new BlockingDetectionActivation(properties.getMode(), gates.meterRegistry());
+				ObjectProvider<MeterRegistry> meterRegistry) {
+			return new BlockingDetectionActivation(properties.getMode(), meterRegistry.getIfAvailable());
 		}
 
 	}
@@ -225,11 +229,11 @@ public final class FluxgateEventLoopAutoConfiguration {
 
 		private final BlockingDetectionMode mode;
 
-		private final MeterRegistry registry;
+		private final @Nullable MeterRegistry registry;
 
 		private BlockingDetectionMode previous;
 
-		BlockingDetectionActivation(BlockingDetectionMode mode, MeterRegistry registry) {
+		BlockingDetectionActivation(BlockingDetectionMode mode, @Nullable MeterRegistry registry) {
 			this.mode = mode;
 			this.registry = registry;
 		}

@@ -3,6 +3,7 @@ package dev.fluxgate.autoconfigure.health;
 import java.time.Duration;
 import java.util.function.Supplier;
 
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.health.contributor.Health;
@@ -18,15 +19,15 @@ final class TimeBoundedHealthIndicator implements ReactiveHealthIndicator {
 
 	private final Duration timeout;
 
-	private final Supplier<String> skipReason;
+	private final Supplier<@Nullable String> skipReason;
 
 	/**
 	 * Bound an indicator.
 	 * @param delegate the indicator
 	 * @param timeout the longest the check may take
-	 * @param skipReason why the check should not run now, or {@code null} when it may
+	 * @param skipReason why the check should not run now, if it should not
 	 */
-	TimeBoundedHealthIndicator(ReactiveHealthIndicator delegate, Duration timeout, Supplier<String> skipReason) {
+	TimeBoundedHealthIndicator(ReactiveHealthIndicator delegate, Duration timeout, Supplier<@Nullable String> skipReason) {
 		this.delegate = delegate;
 		this.timeout = timeout;
 		this.skipReason = skipReason;

@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.health.contributor.CompositeReactiveHealthContributor;
@@ -25,16 +27,16 @@ class TimeBoundedHealthPostProcessor implements BeanPostProcessor {
 
 	private final ObjectProvider<FluxgateHealthProperties> properties;
 
-	private final Function<String, String> r2dbcSkipReason;
+	private final Function<@Nullable String, @Nullable String> r2dbcSkipReason;
 
 	/**
 	 * A post-processor.
 	 * @param properties the health properties (timeout)
-	 * @param r2dbcSkipReason given a connection factory bean name (or {@code null} for the only one), why its check
-	 * should be skipped now, or {@code null}
+	 * @param r2dbcSkipReason given a connection factory bean name (none for the only one), why its check should be
+	 * skipped now, if it should
 	 */
 	TimeBoundedHealthPostProcessor(ObjectProvider<FluxgateHealthProperties> properties,
-			Function<String, String> r2dbcSkipReason) {
+			Function<@Nullable String, @Nullable String> r2dbcSkipReason) {
 		this.properties = properties;
 		this.r2dbcSkipReason = r2dbcSkipReason;
 	}

@@ -76,6 +76,7 @@ public final class FluxgateHttpClientAutoConfiguration {
 				settings.fluxgateProperty("http-client", prefix + "max-idle-time", pool.getMaxIdleTime());
 				settings.fluxgateProperty("http-client", prefix + "max-life-time", pool.getMaxLifeTime());
 				settings.fluxgateProperty("http-client", prefix + "evict-in-background", pool.getEvictInBackground());
+				settings.fluxgateProperty("http-client", prefix + "metrics", pool.isMetrics());
 				settings.requireNotLonger(prefix + "pending-acquire-timeout", pool.getPendingAcquireTimeout(),
 						"spring.http.clients.read-timeout");
 			}

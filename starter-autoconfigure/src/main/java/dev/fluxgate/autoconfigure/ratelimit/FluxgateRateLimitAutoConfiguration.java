@@ -80,11 +80,16 @@ public final class FluxgateRateLimitAutoConfiguration {
 	@Bean
 	ConcurrencySettingsContributor fluxgateRateLimitSettings(FluxgateRateLimitProperties properties) {
 		return (settings) -> {
+			if (properties.getPolicies().isEmpty()) {
+				return;
+			}
 			settings.fluxgateProperty("rate-limit", "fluxgate.rate-limit.backend", properties.getBackend());
 			settings.fluxgateProperty("rate-limit", "fluxgate.rate-limit.failure-policy",
 					properties.getFailurePolicy());
 			settings.fluxgateProperty("rate-limit", "fluxgate.rate-limit.redis.timeout",
 					properties.getRedis().getTimeout());
+			settings.fluxgateProperty("rate-limit", "fluxgate.rate-limit.redis.key-prefix",
+					properties.getRedis().getKeyPrefix());
 			settings.value("rate-limit", "fluxgate.rate-limit.filter-order", properties.effectiveFilterOrder(),
 					(properties.getFilterOrder() != null) ? "user property" : "Fluxgate default");
 			properties.getPolicies().forEach((name, policy) -> {

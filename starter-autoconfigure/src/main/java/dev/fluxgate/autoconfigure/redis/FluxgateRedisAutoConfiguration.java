@@ -17,6 +17,7 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfigurat
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
 import org.springframework.core.annotation.Order;
 
 /**
@@ -59,8 +60,11 @@ public final class FluxgateRedisAutoConfiguration {
 	}
 
 	@Bean
-	ConcurrencySettingsContributor fluxgateRedisSettings(FluxgateRedisProperties properties) {
+	ConcurrencySettingsContributor fluxgateRedisSettings(FluxgateRedisProperties properties, Environment environment) {
 		return (settings) -> {
+			if (!RedisUsage.inUse(environment)) {
+				return;
+			}
 			settings.bootProperty("redis", "spring.data.redis.timeout", "60s");
 			settings.bootProperty("redis", "spring.data.redis.connect-timeout", "10s");
 			settings.fluxgateProperty("redis", "fluxgate.redis.request-queue-size", properties.getRequestQueueSize());

@@ -43,6 +43,40 @@ class ConcurrencySettingsReportTests {
 	}
 
 	@Test
+	void reportLeavesOutWhatTheApplicationDoesNotUse(CapturedOutput output) {
+		// Lettuce is on the test class path, as in the sample app, but Redis is switched off and no policy is set.
+		try (ConfigurableApplicationContext context = start("--management.health.redis.enabled=false",
+				"--fluxgate.jobs.enabled=false")) {
+			ConcurrencySettingsReport report = context.getBean(ConcurrencySettingsReporter.class).report();
+			assertThat(report.settings()).extracting(ConcurrencySetting::group)
+				.contains("http-client")
+				.doesNotContain("redis", "rate-limit");
+			assertThat(output).contains("Fluxgate concurrency settings:").doesNotContain("spring.data.redis.timeout");
+		}
+	}
+
+	@Test
+	void redisAndRateLimitAreReportedWhenUsed() {
+		try (ConfigurableApplicationContext context = start("--management.health.redis.enabled=false",
+				"--fluxgate.jobs.enabled=false", "--spring.data.redis.port=6390",
+				"--fluxgate.rate-limit.policies.api.paths=/api/**", "--fluxgate.rate-limit.policies.api.per-second=5")) {
+			ConcurrencySettingsReport report = context.getBean(ConcurrencySettingsReporter.class).report();
+			assertThat(report.settings()).extracting(ConcurrencySetting::name)
+				.contains("spring.data.redis.timeout", "fluxgate.rate-limit.policies.api.per-second");
+		}
+	}
+
+	@Test
+	void nonWebApplicationPrintsNoSettingsBlock(CapturedOutput output) {
+		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(FluxgateTestApplication.class)
+			.web(WebApplicationType.NONE)
+			.run("--spring.r2dbc.url=r2dbc:h2:mem:///report-none")) {
+			assertThat(context.getBean(ConcurrencySettingsReporter.class).report().settings()).isNotEmpty();
+			assertThat(output).doesNotContain("Fluxgate concurrency settings:");
+		}
+	}
+
+	@Test
 	void incoherentPairsAreWarnedNamingBothProperties(CapturedOutput output) {
 		try (ConfigurableApplicationContext context = start("--fluxgate.http-client.pool.pending-acquire-timeout=20s",
 				"--spring.data.redis.timeout=15s")) {
@@ -55,9 +89,10 @@ class ConcurrencySettingsReportTests {
 
 	private static ConfigurableApplicationContext start(String... args) {
 		String[] all = java.util.stream.Stream
-			.concat(java.util.stream.Stream.of("--spring.r2dbc.url=r2dbc:h2:mem:///report"), java.util.Arrays.stream(args))
+			.concat(java.util.stream.Stream.of("--spring.r2dbc.url=r2dbc:h2:mem:///report", "--server.port=0"),
+					java.util.Arrays.stream(args))
 			.toArray(String[]::new);
-		return new SpringApplicationBuilder(FluxgateTestApplication.class).web(WebApplicationType.NONE).run(all);
+		return new SpringApplicationBuilder(FluxgateTestApplication.class).web(WebApplicationType.REACTIVE).run(all);
 	}
 
 }

@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.fluxgate.dependency.FluxgateDependencies;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.junit.jupiter.api.AfterAll;
@@ -41,6 +43,8 @@ class DependencyApplicationTests {
 
 	private static final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
 
+	private static final List<Long> budgets = new CopyOnWriteArrayList<>();
+
 	private static DisposableServer dependency;
 
 	private static ConfigurableApplicationContext context;
@@ -56,6 +60,14 @@ class DependencyApplicationTests {
 				.get("/flaky", (req, res) -> Mono.fromSupplier(() -> count("/flaky"))
 					.flatMap((n) -> (n <= 2) ? res.status(HttpResponseStatus.SERVICE_UNAVAILABLE).send().then()
 							: res.sendString(Mono.just("recovered")).then()))
+				.get("/budget", (req, res) -> Mono.fromSupplier(() -> {
+					budgets.add(Long.parseLong(req.requestHeaders().get("X-Request-Timeout-Ms")));
+					return count("/budget");
+				})
+					.flatMap((n) -> (n == 1)
+							? Mono.delay(Duration.ofMillis(300))
+								.then(res.status(HttpResponseStatus.SERVICE_UNAVAILABLE).send().then())
+							: res.sendString(Mono.just("ok")).then()))
 				.get("/slow", (req, res) -> Mono.fromSupplier(() -> count("/slow"))
 					.then(Mono.delay(Duration.ofSeconds(2)))
 					.then(res.sendString(Mono.just("late")).then())))
@@ -113,6 +125,15 @@ class DependencyApplicationTests {
 		assertThat(hits.get("/slow")).hasValue(1);
 	}
 
+	@Test
+	void eachAttemptForwardsTheBudgetLeftWhenItIsSent() {
+		assertThat(client.get().uri("/catalog/budget").retrieve().bodyToMono(String.class).block(Duration.ofSeconds(15)))
+			.isEqualTo("ok");
+		// The first attempt took at least 300 ms: the retry must say so, not resend the budget of the first.
+		assertThat(budgets).hasSize(2);
+		assertThat(budgets.get(1)).isLessThanOrEqualTo(budgets.get(0) - 300);
+	}
+
 	interface Inventory {
 
 		@GetExchange("/flaky")
@@ -129,6 +150,11 @@ class DependencyApplicationTests {
 		RouterFunction<ServerResponse> routes(FluxgateDependencies dependencies) {
 			WebClient catalog = dependencies.webClient("catalog");
 			return RouterFunctions.route()
+				.GET("/catalog/budget", (request) -> catalog.get()
+					.uri("/budget")
+					.retrieve()
+					.bodyToMono(String.class)
+					.flatMap((body) -> ServerResponse.ok().bodyValue(body)))
 				.GET("/catalog/slow", (request) -> catalog.get()
 					.uri("/slow")
 					.retrieve()

@@ -4,14 +4,21 @@ import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
 import dev.fluxgate.autoconfigure.validation.InvalidPropertyException;
 import dev.fluxgate.dependency.Bulkhead;
 import dev.fluxgate.dependency.DependencyGuard;
+import dev.fluxgate.dependency.FluxgateDependencies;
 import dev.fluxgate.gate.GateRegistry;
+import dev.fluxgate.test.FluxgateTestApplication;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.springboot.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.util.ClassUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -41,6 +48,31 @@ class FluxgateDependencyAutoConfigurationTests {
 					.anyMatch((gate) -> gate.kind().equals(Bulkhead.KIND) && gate.name().equals("catalog"));
 				assertThat(guard.bulkhead().settings().maxConcurrentCalls()).isEqualTo(50);
 			});
+	}
+
+	@Test
+	void resilience4jCircuitBreakerPropertiesWorkInAFullApplicationWithoutTheUnusedModules() {
+		// The starter brings Resilience4j's circuit breaker only: its other modules' jars are excluded, and their
+		// auto-configurations must back off without failing the application.
+		assertThat(ClassUtils.isPresent("io.github.resilience4j.retry.Retry", null)).isFalse();
+		assertThat(ClassUtils.isPresent("io.github.resilience4j.bulkhead.Bulkhead", null)).isFalse();
+		assertThat(ClassUtils.isPresent("io.github.resilience4j.ratelimiter.RateLimiter", null)).isFalse();
+		assertThat(ClassUtils.isPresent("io.github.resilience4j.timelimiter.TimeLimiter", null)).isFalse();
+		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(FluxgateTestApplication.class)
+			.web(WebApplicationType.NONE)
+			.run("--spring.r2dbc.url=r2dbc:h2:mem:///resilience4j", "--management.health.redis.enabled=false",
+					"--fluxgate.jobs.enabled=false", "--fluxgate.dependencies.catalog.base-url=http://127.0.0.1:9",
+					"--resilience4j.circuitbreaker.instances.catalog.sliding-window-size=7",
+					"--resilience4j.circuitbreaker.configs.fluxgate.failure-rate-threshold=40")) {
+			CircuitBreakerConfig config = context.getBean(FluxgateDependencies.class)
+				.guard("catalog")
+				.circuitBreaker()
+				.getCircuitBreakerConfig();
+			assertThat(config.getSlidingWindowSize()).isEqualTo(7);
+			assertThat(config.getFailureRateThreshold()).isEqualTo(40f);
+			assertThat(config.getMinimumNumberOfCalls()).isEqualTo(10);
+			assertThat(context.getBean(CircuitBreakerRegistry.class).find("catalog")).isPresent();
+		}
 	}
 
 	@Test

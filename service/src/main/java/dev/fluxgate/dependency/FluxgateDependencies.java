@@ -1,4 +1,4 @@
-package dev.fluxgate.autoconfigure.dependency;
+package dev.fluxgate.dependency;
 
 import java.util.Map;
 import java.util.Set;
@@ -6,9 +6,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
-
-import dev.fluxgate.dependency.DependencyFallback;
-import dev.fluxgate.dependency.DependencyGuard;
 
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -25,6 +22,9 @@ import org.springframework.web.reactive.function.client.WebClient;
  * Fluxgate's connection pool), then get the dependency's base URL and its guard filter. HTTP service client groups
  * ({@code @ImportHttpServices(group = "catalog")}) are guarded automatically: a group is the dependency of the same
  * name.
+ * <p>
+ * The application's entry point to its dependencies, public for that reason; the starter's auto-configuration builds
+ * the one instance from {@code fluxgate.dependencies.*}.
  */
 public final class FluxgateDependencies {
 
@@ -36,7 +36,14 @@ public final class FluxgateDependencies {
 
 	private final Supplier<WebClient.Builder> builders;
 
-	FluxgateDependencies(Map<String, DependencyGuard> configured, Map<String, String> baseUrls,
+	/**
+	 * The dependencies, as the auto-configuration builds them.
+	 * @param configured the guard of each configured dependency
+	 * @param baseUrls the base URL of each configured dependency (empty for none)
+	 * @param defaultGuard the guard of an HTTP service client group that is not configured, created on first use
+	 * @param builders new auto-configured {@code WebClient.Builder}s
+	 */
+	public FluxgateDependencies(Map<String, DependencyGuard> configured, Map<String, String> baseUrls,
 			Function<String, DependencyGuard> defaultGuard, Supplier<WebClient.Builder> builders) {
 		this.guards.putAll(configured);
 		this.baseUrls = Map.copyOf(baseUrls);
@@ -45,8 +52,8 @@ public final class FluxgateDependencies {
 	}
 
 	/**
-	 * A new {@code WebClient.Builder} for a configured dependency: base URL and guards applied. Further filters added
-	 * to it run inside the guards (once per attempt).
+	 * A new {@code WebClient.Builder} for a configured dependency: base URL and guards applied. Every other filter,
+	 * those the customizers added and those added to it later, runs inside the guards (once per attempt).
 	 * @param name the dependency's name
 	 * @return a new builder
 	 * @throws IllegalArgumentException when no {@code fluxgate.dependencies.<name>} is configured
@@ -101,17 +108,25 @@ public final class FluxgateDependencies {
 		return this.baseUrls.keySet();
 	}
 
-	/** The guard of a service client group: its configured dependency, or one with Fluxgate's defaults. */
-	DependencyGuard guardForGroup(String name) {
-		return this.guards.computeIfAbsent(name, this.defaultGuard);
+	/**
+	 * Guard the builder of an HTTP service client group with its dependency's guard: the configured one of the same
+	 * name, or one with Fluxgate's defaults.
+	 * @param name the group's name
+	 * @param builder the group's builder
+	 * @return the builder
+	 */
+	public WebClient.Builder guardGroup(String name, WebClient.Builder builder) {
+		return configure(name, builder, this.guards.computeIfAbsent(name, this.defaultGuard));
 	}
 
-	WebClient.Builder configure(String name, WebClient.Builder builder, DependencyGuard guard) {
+	private WebClient.Builder configure(String name, WebClient.Builder builder, DependencyGuard guard) {
 		String baseUrl = this.baseUrls.get(name);
 		if (baseUrl != null && !baseUrl.isEmpty()) {
 			builder.baseUrl(baseUrl);
 		}
-		return builder.filter(guard);
+		// Outermost: the filters already on the builder (Fluxgate's deadline filter, the application's customizers)
+		// run inside the guard, once per attempt, so a retry forwards the budget left when it is sent.
+		return builder.filters((filters) -> filters.add(0, guard));
 	}
 
 }
