@@ -17,6 +17,11 @@ public class FluxgateBlockHoundIntegration implements BlockHoundIntegration {
 		// (reconnect, close) swaps the channel; contended writers park for that instant (redis/lettuce#2510).
 		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
 		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "decrementWriters");
+		// Netty 4.2's default buffer allocator: under contention a thread grows the magazine array and frees the
+		// replaced magazines under a StampedLock that guards in-memory state only; Netty's own integration does not
+		// list it yet (line/armeria#6344). Seen on parallel-1 encoding a response body (RateLimitBlockHoundTests).
+		builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines");
+		builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
 		// Resilience4j's circuit-breaker metrics: a lock around an in-memory ring of call outcomes, held only to
 		// add one outcome or read the aggregate; contended event loops park for that instant.
 		for (String window : new String[] { "FixedSizeSlidingWindowMetrics", "SlidingTimeWindowMetrics" }) {

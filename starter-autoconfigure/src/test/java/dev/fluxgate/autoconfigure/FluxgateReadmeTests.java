@@ -7,10 +7,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.xml.parsers.DocumentBuilderFactory;
 
 import com.jayway.jsonpath.JsonPath;
 import dev.fluxgate.autoconfigure.defaults.BootPropertyDefaults;
 import org.junit.jupiter.api.Test;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,6 +56,26 @@ class FluxgateReadmeTests {
 			.forEach((entry) -> assertThat(readme).as("README row for %s", entry.property())
 				.contains("`" + entry.property() + "`")
 				.contains("`" + entry.value() + "`"));
+	}
+
+	@Test
+	void quickStartSnippetNamesThisStarter() throws Exception {
+		Matcher snippet = Pattern.compile("## Quick start\\n.*?```xml\\n(.*?)```", Pattern.DOTALL).matcher(readme());
+		assertThat(snippet.find()).as("xml snippet in the README's Quick start").isTrue();
+		Element pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse("pom.xml").getDocumentElement();
+		Element parent = child(pom, "parent");
+		assertThat(snippet.group(1)).contains("<groupId>" + child(parent, "groupId").getTextContent() + "</groupId>",
+				"<artifactId>" + child(pom, "artifactId").getTextContent() + "</artifactId>",
+				"<version>" + child(parent, "version").getTextContent() + "</version>");
+	}
+
+	private static Element child(Element element, String name) {
+		for (Node node = element.getFirstChild(); node != null; node = node.getNextSibling()) {
+			if (node instanceof Element child && child.getTagName().equals(name)) {
+				return child;
+			}
+		}
+		throw new AssertionError("No <" + name + "> in <" + element.getTagName() + ">");
 	}
 
 	private static String readme() throws IOException {

@@ -3,6 +3,7 @@ package dev.fluxgate.server;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 import dev.fluxgate.limit.ConcurrencyLimit;
 import dev.fluxgate.limit.GradientLimit;
@@ -30,11 +31,14 @@ import static org.awaitility.Awaitility.await;
 /**
  * The adaptive limit on a real loopback server whose latency the test controls: the limit falls when latency rises
  * and recovers when it falls. Windows are 100 ms so the whole run takes a few seconds; assertions compare phases
- * with each other (latency differs 40-fold between them), not absolute values, so a busy machine cannot fail it.
+ * with each other (latency differs 40-fold between them), not absolute values, and each phase runs until the limit
+ * has moved (bounded), so a busy machine slows the test down instead of failing it.
  */
 class AdaptiveSheddingLoopbackTests {
 
 	private static final int CEILING = 40;
+
+	private static final Duration PHASE_BOUND = Duration.ofSeconds(20);
 
 	private final AtomicLong latencyMs = new AtomicLong(5);
 
@@ -67,18 +71,22 @@ class AdaptiveSheddingLoopbackTests {
 			.bindNow();
 		this.connections = ConnectionProvider.create("adaptive-test", CEILING + 10);
 		HttpClient client = HttpClient.create(this.connections).baseUrl("http://127.0.0.1:" + this.server.port());
-		load(client, Duration.ofMillis(1500));
+		load(client, Duration.ofMillis(1500), Duration.ofMillis(1500), () -> true);
 		limit.delegate = newLimit();
 
-		load(client, Duration.ofMillis(1500));
+		// Each phase lasts until the limit has moved, within a generous bound: a busy CPU adds latency noise and
+		// slows the windows down, so fixed phase lengths would fail there; on an idle machine phases end early.
+		// At least 1.5 s at low latency first: the warm-up windows set the baseline the later phases are compared with.
+		load(client, Duration.ofMillis(1500), PHASE_BOUND, () -> limit.current() >= CEILING * 3 / 4);
 		int fast = limit.current();
 		this.latencyMs.set(200);
-		load(client, Duration.ofSeconds(2));
+		load(client, Duration.ZERO, PHASE_BOUND, () -> limit.current() < fast / 2);
 		int slow = limit.current();
 		this.latencyMs.set(5);
-		load(client, Duration.ofSeconds(3));
+		load(client, Duration.ZERO, PHASE_BOUND, () -> limit.current() > slow * 2);
 		int recovered = limit.current();
 
+		assertThat(fast).as("limit at low latency").isGreaterThanOrEqualTo(CEILING * 3 / 4);
 		assertThat(slow).as("limit after latency rose (fast %d)", fast).isLessThan(fast / 2);
 		assertThat(recovered).as("limit after latency fell (slow %d)", slow).isGreaterThan(slow * 2);
 		await().atMost(Duration.ofSeconds(5)).until(() -> shedder.snapshot().inFlight() == 0);
@@ -89,18 +97,25 @@ class AdaptiveSheddingLoopbackTests {
 				Duration.ofMillis(100), 10, 100, 3));
 	}
 
-	/** {@value #CEILING} clients in closed loops; a shed client backs off briefly, as Retry-After asks. */
-	private void load(HttpClient client, Duration duration) {
-		long end = System.nanoTime() + duration.toNanos();
+	/**
+	 * {@value #CEILING} clients in closed loops for at least {@code min}, then until {@code done} or {@code max} is
+	 * over; a shed client backs off briefly, as Retry-After asks.
+	 */
+	private void load(HttpClient client, Duration min, Duration max, BooleanSupplier done) {
+		long start = System.nanoTime();
+		BooleanSupplier more = () -> {
+			long elapsed = System.nanoTime() - start;
+			return elapsed < min.toNanos() || (elapsed < max.toNanos() && !done.getAsBoolean());
+		};
 		Flux.range(0, CEILING)
 			.flatMap((i) -> client.get()
 				.uri("/")
 				.responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
 				.flatMap((status) -> (status == 503) ? Mono.delay(Duration.ofMillis(20)).then() : Mono.<Void>empty())
 				.onErrorResume((ex) -> Mono.empty())
-				.repeat(() -> System.nanoTime() < end)
+				.repeat(more)
 				.then(), CEILING)
-			.blockLast(duration.plusSeconds(30));
+			.blockLast(max.plusSeconds(30));
 	}
 
 	static final class DelegatingLimit implements ConcurrencyLimit {

@@ -54,7 +54,8 @@ class RateLimitBlockHoundTests {
 		try (ConfigurableApplicationContext context = RateLimitTestApp.start(redis.properties()[0],
 				redis.properties()[1], "fluxgate.rate-limit.backend=redis", "fluxgate.rate-limit.redis.key-prefix=" + prefix,
 				"fluxgate.rate-limit.redis.timeout=1s", "fluxgate.rate-limit.policies.api.paths=/api/**",
-				"fluxgate.rate-limit.policies.api.per-second=20")) {
+				// A minute's budget: the 100 requests get 200s and 429s however slowly a busy machine sends them.
+				"fluxgate.rate-limit.policies.api.per-minute=20")) {
 			WebClient client = WebClient.create(RateLimitTestApp.baseUrl(context));
 			client.get().uri("/api/hello").retrieve().toBodilessEntity().onErrorResume((ex) -> Mono.empty())
 				.block(Duration.ofSeconds(10));
