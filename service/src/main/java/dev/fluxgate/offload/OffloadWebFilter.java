@@ -1,6 +1,10 @@
 package dev.fluxgate.offload;
 
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
 import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
@@ -25,10 +29,75 @@ public final class OffloadWebFilter implements WebFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-		return chain.filter(exchange)
-			.onErrorMap((error) -> OffloadRejectedException.findIn(error) != null,
-					(error) -> OffloadRejectedException.findIn(error).toOverload())
-			.contextWrite(CancelledTaskDrops::putIn);
+		return new Fitted(chain.filter(exchange));
+	}
+
+	/** Both jobs as one operator: one subscriber where {@code onErrorMap} and {@code contextWrite} took two. */
+	private static final class Fitted extends Mono<Void> {
+
+		private final Mono<Void> source;
+
+		Fitted(Mono<Void> source) {
+			this.source = source;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super Void> actual) {
+			this.source.subscribe(new FittedSubscriber(actual));
+		}
+
+	}
+
+	private static final class FittedSubscriber implements CoreSubscriber<Void>, Subscription {
+
+		private final CoreSubscriber<? super Void> actual;
+
+		private final Context context;
+
+		private @Nullable Subscription upstream;
+
+		FittedSubscriber(CoreSubscriber<? super Void> actual) {
+			this.actual = actual;
+			this.context = CancelledTaskDrops.putIn(actual.currentContext());
+		}
+
+		@Override
+		public Context currentContext() {
+			return this.context;
+		}
+
+		@Override
+		public void onSubscribe(Subscription s) {
+			this.upstream = s;
+			this.actual.onSubscribe(this);
+		}
+
+		@Override
+		public void onNext(Void value) {
+			// a Mono<Void> has no values
+		}
+
+		@Override
+		public void onError(Throwable error) {
+			OffloadRejectedException rejected = OffloadRejectedException.findIn(error);
+			this.actual.onError((rejected != null) ? rejected.toOverload() : error);
+		}
+
+		@Override
+		public void onComplete() {
+			this.actual.onComplete();
+		}
+
+		@Override
+		public void request(long n) {
+			this.upstream.request(n);
+		}
+
+		@Override
+		public void cancel() {
+			this.upstream.cancel();
+		}
+
 	}
 
 	@Override

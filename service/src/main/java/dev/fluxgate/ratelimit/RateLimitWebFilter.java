@@ -53,14 +53,20 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		if (this.policies.isEmpty()) {
+			return chain.filter(exchange); // nothing to do costs nothing
+		}
 		PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
-		List<RateLimitGate> matching = new ArrayList<>(2);
+		List<RateLimitGate> matching = null;
 		for (RateLimitGate gate : this.policies) {
 			if (gate.policy().matches(path)) {
+				if (matching == null) {
+					matching = new ArrayList<>(2);
+				}
 				matching.add(gate);
 			}
 		}
-		if (matching.isEmpty()) {
+		if (matching == null) {
 			return chain.filter(exchange);
 		}
 		return Flux.fromIterable(matching)
