@@ -1,5 +1,6 @@
 package dev.fluxgate.offload;
 
+import dev.fluxgate.server.ServerFilterOrder;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -102,7 +103,7 @@ public final class OffloadWebFilter implements WebFilter, Ordered {
 
 	@Override
 	public int getOrder() {
-		return Ordered.HIGHEST_PRECEDENCE;
+		return ServerFilterOrder.OFFLOAD;
 	}
 
 }
