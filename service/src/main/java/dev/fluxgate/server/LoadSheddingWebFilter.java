@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.fluxgate.deadline.Deadline;
+import dev.fluxgate.deadline.RequestDeadlineWebFilter;
 import dev.fluxgate.limit.Outcome;
 import dev.fluxgate.overload.CapacityExceededException;
 import org.jspecify.annotations.Nullable;

@@ -21,7 +21,7 @@ import org.springframework.web.util.pattern.PathPatternParser;
  * rejected with a string comparison (no {@code PathPattern} matching context per pattern), and whether the request
  * is a stream is decided once per exchange, for every guard.
  */
-final class RequestExclusions {
+public final class RequestExclusions {
 
 	/** Exchange attribute caching {@link #isStream(ServerHttpRequest)} for the guards after the first. */
 	private static final String STREAM_ATTRIBUTE = RequestExclusions.class.getName() + ".stream";
@@ -31,7 +31,11 @@ final class RequestExclusions {
 	/** Per pattern: the literal text every matching path starts with, up to its first wildcard or variable. */
 	private final String[] prefixes;
 
-	RequestExclusions(List<String> pathPatterns) {
+	/**
+	 * Exclusions by path pattern; streams are always excluded.
+	 * @param pathPatterns the patterns ({@code PathPattern} syntax)
+	 */
+	public RequestExclusions(List<String> pathPatterns) {
 		PathPatternParser parser = PathPatternParser.defaultInstance;
 		this.patterns = pathPatterns.stream().map(parser::parse).toList();
 		this.prefixes = this.patterns.stream().map((pattern) -> literalPrefix(pattern.getPatternString()))
@@ -55,7 +59,12 @@ final class RequestExclusions {
 		return (end < pattern.length() && prefix.endsWith("/")) ? prefix.substring(0, prefix.length() - 1) : prefix;
 	}
 
-	boolean excludes(ServerWebExchange exchange) {
+	/**
+	 * Whether a guard leaves this exchange alone.
+	 * @param exchange the exchange
+	 * @return {@code true} for an excluded path or a long-lived stream
+	 */
+	public boolean excludes(ServerWebExchange exchange) {
 		ServerHttpRequest request = exchange.getRequest();
 		return excludesPath(request) || isStream(exchange);
 	}

@@ -9,6 +9,8 @@ import java.util.List;
 import dev.fluxgate.background.BackgroundTasks;
 import dev.fluxgate.background.BackgroundTasksSettings;
 import dev.fluxgate.background.BackgroundTasksWebFilter;
+import dev.fluxgate.deadline.DeadlineSettings;
+import dev.fluxgate.deadline.RequestDeadlineWebFilter;
 import dev.fluxgate.limit.ConcurrencyLimit;
 import dev.fluxgate.offload.OffloadWebFilter;
 import dev.fluxgate.ratelimit.LocalRateLimitBackend;

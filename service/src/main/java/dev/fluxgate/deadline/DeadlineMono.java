@@ -1,9 +1,8 @@
-package dev.fluxgate.server;
+package dev.fluxgate.deadline;
 
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Supplier;
 
-import dev.fluxgate.deadline.Deadline;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import org.slf4j.Logger;

@@ -1,10 +1,11 @@
-package dev.fluxgate.server;
+package dev.fluxgate.deadline;
 
 import java.time.Duration;
 import java.util.List;
 
-import dev.fluxgate.deadline.Deadline;
 import dev.fluxgate.overload.DeadlineExceededException;
+import dev.fluxgate.server.RequestExclusions;
+import dev.fluxgate.server.ServerFilterOrder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
