@@ -2,6 +2,7 @@ package dev.fluxgate.offload;
 
 import java.util.function.Consumer;
 
+import dev.fluxgate.server.RequestReadTimeout.RequestBodyTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Operators;
@@ -19,7 +20,9 @@ import org.springframework.web.util.DisconnectedClientHelper;
  * interrupt ended it;</li>
  * <li>a client that went away ({@code AbortedException}, connection reset, broken pipe: Spring's
  * {@link DisconnectedClientHelper#isClientDisconnectedException}), reported by a write that had already been
- * cancelled.</li>
+ * cancelled;</li>
+ * <li>a request body that did not arrive in time ({@link RequestBodyTimeoutException}), reported again after the
+ * 408 has been answered: the slow client is the client's problem.</li>
  * </ul>
  * Any other dropped error is handed on unchanged: to the context hook that was there before, or else to Reactor's
  * global hook or default ERROR log.
@@ -60,9 +63,10 @@ final class CancelledTaskDrops implements Consumer<Throwable> {
 			}
 			return;
 		}
-		if (DisconnectedClientHelper.isClientDisconnectedException(error)) {
+		if (DisconnectedClientHelper.isClientDisconnectedException(error)
+				|| error instanceof RequestBodyTimeoutException) {
 			if (logger.isDebugEnabled()) {
-				logger.debug("The client went away after its request ended: {}", String.valueOf(error));
+				logger.debug("The client went away or was too slow after its request ended: {}", String.valueOf(error));
 			}
 			return;
 		}
