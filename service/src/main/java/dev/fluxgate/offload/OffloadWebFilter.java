@@ -1,9 +1,9 @@
 package dev.fluxgate.offload;
 
 import dev.fluxgate.server.ServerFilterOrder;
-import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.util.context.Context;
 
@@ -49,13 +49,11 @@ public final class OffloadWebFilter implements WebFilter, Ordered {
 
 	}
 
-	private static final class FittedSubscriber implements CoreSubscriber<Void>, Subscription {
+	private static final class FittedSubscriber extends BaseSubscriber<Void> {
 
 		private final CoreSubscriber<? super Void> actual;
 
 		private final Context context;
-
-		private @Nullable Subscription upstream;
 
 		FittedSubscriber(CoreSubscriber<? super Void> actual) {
 			this.actual = actual;
@@ -68,35 +66,19 @@ public final class OffloadWebFilter implements WebFilter, Ordered {
 		}
 
 		@Override
-		public void onSubscribe(Subscription s) {
-			this.upstream = s;
+		protected void hookOnSubscribe(Subscription subscription) {
 			this.actual.onSubscribe(this);
 		}
 
 		@Override
-		public void onNext(Void value) {
-			// a Mono<Void> has no values
-		}
-
-		@Override
-		public void onError(Throwable error) {
+		protected void hookOnError(Throwable error) {
 			OffloadRejectedException rejected = OffloadRejectedException.findIn(error);
 			this.actual.onError((rejected != null) ? rejected.toOverload() : error);
 		}
 
 		@Override
-		public void onComplete() {
+		protected void hookOnComplete() {
 			this.actual.onComplete();
-		}
-
-		@Override
-		public void request(long n) {
-			this.upstream.request(n);
-		}
-
-		@Override
-		public void cancel() {
-			this.upstream.cancel();
 		}
 
 	}

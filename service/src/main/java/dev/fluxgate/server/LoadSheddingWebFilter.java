@@ -7,9 +7,9 @@ import dev.fluxgate.deadline.Deadline;
 import dev.fluxgate.deadline.RequestDeadlineWebFilter;
 import dev.fluxgate.limit.Outcome;
 import dev.fluxgate.overload.CapacityExceededException;
-import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
@@ -101,15 +101,13 @@ public class LoadSheddingWebFilter implements WebFilter, Ordered {
 
 	}
 
-	private static final class Releasing implements CoreSubscriber<Void>, Subscription {
+	private static final class Releasing extends BaseSubscriber<Void> {
 
 		private final CoreSubscriber<? super Void> actual;
 
 		private final LoadShedder.Permit permit;
 
 		private final ServerWebExchange exchange;
-
-		private @Nullable Subscription upstream;
 
 		Releasing(CoreSubscriber<? super Void> actual, LoadShedder.Permit permit, ServerWebExchange exchange) {
 			this.actual = actual;
@@ -123,37 +121,25 @@ public class LoadSheddingWebFilter implements WebFilter, Ordered {
 		}
 
 		@Override
-		public void onSubscribe(Subscription s) {
-			this.upstream = s;
+		protected void hookOnSubscribe(Subscription subscription) {
 			this.actual.onSubscribe(this);
 		}
 
 		@Override
-		public void onNext(Void value) {
-			// a Mono<Void> has no values
-		}
-
-		@Override
-		public void onComplete() {
+		protected void hookOnComplete() {
 			this.permit.release(outcomeOf(this.exchange.getResponse().getStatusCode()));
 			this.actual.onComplete();
 		}
 
 		@Override
-		public void onError(Throwable ex) {
+		protected void hookOnError(Throwable ex) {
 			this.permit.release(outcomeOf(ex));
 			this.actual.onError(ex);
 		}
 
 		@Override
-		public void request(long n) {
-			this.upstream.request(n);
-		}
-
-		@Override
-		public void cancel() {
+		protected void hookOnCancel() {
 			this.permit.release(deadlineExpired(this.exchange) ? Outcome.DROPPED : Outcome.IGNORED);
-			this.upstream.cancel();
 		}
 
 	}

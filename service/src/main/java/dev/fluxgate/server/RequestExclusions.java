@@ -18,13 +18,11 @@ import org.springframework.web.util.pattern.PathPatternParser;
  * request/response exchanges.
  * <p>
  * Cheap for the common request, which is excluded by nothing: a path that cannot match a pattern's literal start is
- * rejected with a string comparison (no {@code PathPattern} matching context per pattern), and whether the request
- * is a stream is decided once per exchange, for every guard.
+ * rejected with a string comparison (no {@code PathPattern} matching context per pattern). Whether the request is a
+ * stream is not cached in an exchange attribute: one more attribute can make the exchange's attribute map resize,
+ * which allocates more than the header lookups it would save.
  */
 public final class RequestExclusions {
-
-	/** Exchange attribute caching {@link #isStream(ServerHttpRequest)} for the guards after the first. */
-	private static final String STREAM_ATTRIBUTE = RequestExclusions.class.getName() + ".stream";
 
 	private final List<PathPattern> patterns;
 
@@ -66,7 +64,7 @@ public final class RequestExclusions {
 	 */
 	public boolean excludes(ServerWebExchange exchange) {
 		ServerHttpRequest request = exchange.getRequest();
-		return excludesPath(request) || isStream(exchange);
+		return excludesPath(request) || isStream(request);
 	}
 
 	boolean excludesPath(ServerHttpRequest request) {
@@ -86,16 +84,6 @@ public final class RequestExclusions {
 			}
 		}
 		return false;
-	}
-
-	static boolean isStream(ServerWebExchange exchange) {
-		Boolean cached = exchange.getAttribute(STREAM_ATTRIBUTE);
-		if (cached != null) {
-			return cached;
-		}
-		boolean stream = isStream(exchange.getRequest());
-		exchange.getAttributes().put(STREAM_ATTRIBUTE, stream);
-		return stream;
 	}
 
 	static boolean isStream(ServerHttpRequest request) {

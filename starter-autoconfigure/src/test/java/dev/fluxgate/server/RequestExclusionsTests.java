@@ -13,8 +13,7 @@ import org.springframework.web.util.pattern.PathPatternParser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The string shortcut before {@code PathPattern} matching never changes a decision, and the stream decision is made
- * once per exchange.
+ * The string shortcut before {@code PathPattern} matching never changes a decision; streams are always excluded.
  */
 class RequestExclusionsTests {
 
@@ -60,7 +59,7 @@ class RequestExclusionsTests {
 	}
 
 	@Test
-	void streamsAreExcludedAndTheDecisionIsKeptForTheNextGuard() {
+	void streamsAreExcluded() {
 		MockServerWebExchange stream = MockServerWebExchange
 			.from(MockServerHttpRequest.get("/events").header(HttpHeaders.ACCEPT, "text/event-stream"));
 		assertThat(this.exclusions.excludes(stream)).isTrue();
@@ -70,7 +69,6 @@ class RequestExclusionsTests {
 		assertThat(this.exclusions.excludes(upgrade)).isTrue();
 		MockServerWebExchange plain = MockServerWebExchange.from(MockServerHttpRequest.get("/mono"));
 		assertThat(this.exclusions.excludes(plain)).isFalse();
-		assertThat(plain.getAttributes()).containsEntry(RequestExclusions.class.getName() + ".stream", false);
 		assertThat(new RequestExclusions(List.of()).excludes(plain)).isFalse();
 	}
 
