@@ -6,6 +6,8 @@
 #   bench/jmh.sh                          # full run, about 15 minutes (8 configurations x 2 handlers x 2 forks)
 #   BENCH_QUICK=1 bench/jmh.sh            # smoke run, about 6 minutes (1 fork, short iterations): times are rough
 #   bench/jmh.sh -p config=off,default    # any JMH option; -p config='a.b=1;c.d=2' runs an ad-hoc variant
+#   BENCH_ALLOC=1 bench/jmh.sh 2000 off default no-deadline   # bytes per request of the sending thread only,
+#                                         # escape analysis off: exact on a busy machine (RequestAllocation), ~1 min
 #
 # Builds the starter and bench/jmh from this tree (./mvnw -Pbench -pl bench/jmh -am package; nothing goes to
 # ~/.m2), runs JMH on that classpath, prints JMH's table and a summary against "off", and writes
@@ -20,6 +22,13 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then  # BENCH_SUMMARY_ONLY=1: only summaris
   if [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f bench/jmh/target/classpath.txt ]; then
     echo "Building bench/jmh and the starter from this tree"
     ./mvnw -B -q -Pbench -pl bench/jmh -am package -DskipTests
+  fi
+  if [ -n "${BENCH_ALLOC:-}" ]; then
+    mkdir -p "$OUT"
+    { echo "# $(date -Is) $(uptime)"; java -XX:-DoEscapeAnalysis -Xms512m -Xmx512m \
+      -cp "bench/jmh/target/classes:$(cat bench/jmh/target/classpath.txt)" dev.fluxgate.bench.jmh.RequestAllocation "$@" \
+      2> "$OUT/jmh-alloc.log"; } | tee "$OUT/jmh-alloc.csv"
+    exit 0
   fi
   QUICK=()
   [ -n "${BENCH_QUICK:-}" ] && QUICK=(-f 1 -wi 3 -w 2s -i 3 -r 2s)

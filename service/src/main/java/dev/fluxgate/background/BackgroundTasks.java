@@ -3,16 +3,17 @@ package dev.fluxgate.background;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.fluxgate.gate.Gate;
 import dev.fluxgate.gate.GateSnapshot;
 import dev.fluxgate.gate.GateStats;
+import dev.fluxgate.offload.BoundedExecutor;
+import dev.fluxgate.offload.BoundedExecutorSettings;
+import dev.fluxgate.offload.OffloadRejectedException;
 import dev.fluxgate.overload.CapacityExceededException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +25,9 @@ import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Fire-and-forget work that runs after (or beside) a response, in this process, with bounds: at most
- * {@code concurrency} tasks run and {@code queueCapacity} wait. A task beyond that is refused at submission with a
+ * {@code concurrency} tasks run and {@code queueCapacity} wait, on a {@link BoundedExecutor} (its threads, queue
+ * and shutdown; the slots are counted here, so a task registered for after the response holds one from
+ * registration). A task beyond that is refused at submission with a
  * {@link CapacityExceededException} (503 + {@code Retry-After} if it escapes a handler), never silently dropped. A
  * failing task is logged and counted. {@link #shutdown(Duration)} runs what is queued within a timeout and logs what
  * it drained and what it had to drop.
@@ -50,7 +53,9 @@ public final class BackgroundTasks implements Gate {
 
 	private final BackgroundTasksSettings settings;
 
-	private final ThreadPoolExecutor pool;
+	private static final Duration KEEP_ALIVE = Duration.ofSeconds(30);
+
+	private final BoundedExecutor pool;
 
 	private final Semaphore slots;
 
@@ -79,15 +84,10 @@ public final class BackgroundTasks implements Gate {
 			.description("Background tasks given up when the application stopped before they could run")
 			.register(meters);
 		this.slots = new Semaphore(settings.concurrency() + settings.queueCapacity());
-		AtomicInteger threads = new AtomicInteger();
-		// The semaphore bounds the queue; the pool's queue never rejects on its own.
-		this.pool = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 30, TimeUnit.SECONDS,
-				new LinkedBlockingQueue<>(), (runnable) -> {
-					Thread thread = new Thread(runnable, "fluxgate-background-" + threads.incrementAndGet());
-					thread.setDaemon(true);
-					return thread;
-				});
-		this.pool.allowCoreThreadTimeOut(true);
+		// The semaphore bounds the work; the executor's queue has room for it all and more, since a task gives its
+		// slot back just before its thread is free. The executor's own meters are not published: these are.
+		this.pool = new BoundedExecutor(new BoundedExecutorSettings(name(), settings.concurrency(),
+				2 * settings.concurrency() + settings.queueCapacity(), KEEP_ALIVE, settings.retryAfter(), false), null);
 	}
 
 	private static Counter completedCounter(MeterRegistry registry, String outcome) {
@@ -105,11 +105,14 @@ public final class BackgroundTasks implements Gate {
 	public void submit(Runnable task) {
 		if (!this.slots.tryAcquire()) {
 			throw rejected(FULL_REASON, "Too many background tasks: %d running and %d queued"
-				.formatted(this.running.get(), this.pool.getQueue().size()));
+				.formatted(this.running.get(), queued()));
 		}
-		Task tracked = new Task(task);
 		try {
-			this.pool.execute(tracked);
+			this.pool.execute(new Task(task));
+		}
+		catch (OffloadRejectedException ex) {
+			this.slots.release();
+			throw rejected(FULL_REASON, "Too many background tasks: " + ex.getMessage());
 		}
 		catch (RejectedExecutionException ex) {
 			this.slots.release();
@@ -131,7 +134,7 @@ public final class BackgroundTasks implements Gate {
 		}
 		if (!this.slots.tryAcquire()) {
 			throw rejected(FULL_REASON, "Too many background tasks: %d running and %d queued"
-				.formatted(this.running.get(), this.pool.getQueue().size()));
+				.formatted(this.running.get(), queued()));
 		}
 		List<Runnable> pending = exchange.getAttributeOrDefault(AFTER_RESPONSE_ATTRIBUTE, null);
 		if (pending == null) {
@@ -181,7 +184,7 @@ public final class BackgroundTasks implements Gate {
 	 */
 	public int shutdown(Duration timeout) {
 		int running = this.running.get();
-		int queued = this.pool.getQueue().size();
+		int queued = queued();
 		this.pool.shutdown();
 		long start = System.nanoTime();
 		if (running + queued > 0) {
@@ -217,6 +220,10 @@ public final class BackgroundTasks implements Gate {
 		return this.pool.isShutdown();
 	}
 
+	private int queued() {
+		return this.pool.snapshot().queued();
+	}
+
 	@Override
 	public String name() {
 		return "background";
@@ -229,8 +236,8 @@ public final class BackgroundTasks implements Gate {
 
 	@Override
 	public GateSnapshot snapshot() {
-		return new GateSnapshot(name(), kind(), this.settings.concurrency(), this.running.get(),
-				this.pool.getQueue().size(), this.stats.admittedCount(), this.stats.rejectedCounts());
+		return new GateSnapshot(name(), kind(), this.settings.concurrency(), this.running.get(), queued(),
+				this.stats.admittedCount(), this.stats.rejectedCounts());
 	}
 
 	private final class Task implements Runnable {

@@ -1,5 +1,6 @@
 package dev.fluxgate.background;
 
+import dev.fluxgate.server.ServerFilterOrder;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
@@ -26,7 +27,7 @@ public final class BackgroundTasksWebFilter implements WebFilter, Ordered {
 
 	@Override
 	public int getOrder() {
-		return Ordered.HIGHEST_PRECEDENCE + 10;
+		return ServerFilterOrder.BACKGROUND;
 	}
 
 }

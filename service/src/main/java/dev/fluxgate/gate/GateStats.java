@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -18,10 +19,12 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  * <li>{@code fluxgate.gate.admitted} (counter; tags {@code gate}, {@code kind})</li>
  * <li>{@code fluxgate.gate.rejected} (counter; tags {@code gate}, {@code kind}, {@code reason})</li>
- * <li>{@code fluxgate.gate.queue.wait} (timer of the time admitted work waited; tags {@code gate}, {@code kind})</li>
+ * <li>{@code fluxgate.gate.queue.wait} (timer of the time admitted work waited; tags {@code gate}, {@code kind}):
+ * only work that waited is recorded, so a gate that never queues (shedding, rate limit) costs no timer update per
+ * admission; {@code fluxgate.gate.admitted} counts all of it</li>
  * </ul>
  * Gauges of limit, in-flight and queued come from {@link GateRegistry}. Thread-safe and allocation-free on the
- * admitted path.
+ * admitted path: the admitted counter is read from this class's own count when meters are scraped.
  */
 public final class GateStats {
 
@@ -42,8 +45,6 @@ public final class GateStats {
 
 	private final Map<String, ReasonCount> rejected = new ConcurrentHashMap<>();
 
-	private final Counter admittedCounter;
-
 	private final Timer queueWait;
 
 	/**
@@ -55,7 +56,7 @@ public final class GateStats {
 	public GateStats(String name, String kind, @Nullable MeterRegistry registry) {
 		this.registry = (registry != null) ? registry : new CompositeMeterRegistry();
 		this.tags = Tags.of("gate", name, "kind", kind);
-		this.admittedCounter = Counter.builder(ADMITTED_METER)
+		FunctionCounter.builder(ADMITTED_METER, this.admitted, LongAdder::sum)
 			.description("Work admitted by a Fluxgate gate")
 			.tags(this.tags)
 			.register(this.registry);
@@ -71,8 +72,9 @@ public final class GateStats {
 	 */
 	public void admitted(long waitedNanos) {
 		this.admitted.increment();
-		this.admittedCounter.increment();
-		this.queueWait.record(waitedNanos, TimeUnit.NANOSECONDS);
+		if (waitedNanos > 0) {
+			this.queueWait.record(waitedNanos, TimeUnit.NANOSECONDS);
+		}
 	}
 
 	/**

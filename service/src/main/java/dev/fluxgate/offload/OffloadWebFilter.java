@@ -1,6 +1,11 @@
 package dev.fluxgate.offload;
 
+import dev.fluxgate.server.ServerFilterOrder;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
 import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
@@ -25,15 +30,62 @@ public final class OffloadWebFilter implements WebFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-		return chain.filter(exchange)
-			.onErrorMap((error) -> OffloadRejectedException.findIn(error) != null,
-					(error) -> OffloadRejectedException.findIn(error).toOverload())
-			.contextWrite(CancelledTaskDrops::putIn);
+		return new Fitted(chain.filter(exchange));
+	}
+
+	/** Both jobs as one operator: one subscriber where {@code onErrorMap} and {@code contextWrite} took two. */
+	private static final class Fitted extends Mono<Void> {
+
+		private final Mono<Void> source;
+
+		Fitted(Mono<Void> source) {
+			this.source = source;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super Void> actual) {
+			this.source.subscribe(new FittedSubscriber(actual));
+		}
+
+	}
+
+	private static final class FittedSubscriber extends BaseSubscriber<Void> {
+
+		private final CoreSubscriber<? super Void> actual;
+
+		private final Context context;
+
+		FittedSubscriber(CoreSubscriber<? super Void> actual) {
+			this.actual = actual;
+			this.context = CancelledTaskDrops.putIn(actual.currentContext());
+		}
+
+		@Override
+		public Context currentContext() {
+			return this.context;
+		}
+
+		@Override
+		protected void hookOnSubscribe(Subscription subscription) {
+			this.actual.onSubscribe(this);
+		}
+
+		@Override
+		protected void hookOnError(Throwable error) {
+			OffloadRejectedException rejected = OffloadRejectedException.findIn(error);
+			this.actual.onError((rejected != null) ? rejected.toOverload() : error);
+		}
+
+		@Override
+		protected void hookOnComplete() {
+			this.actual.onComplete();
+		}
+
 	}
 
 	@Override
 	public int getOrder() {
-		return Ordered.HIGHEST_PRECEDENCE;
+		return ServerFilterOrder.OFFLOAD;
 	}
 
 }

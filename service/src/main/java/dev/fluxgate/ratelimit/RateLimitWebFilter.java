@@ -5,6 +5,7 @@ import java.util.List;
 
 import dev.fluxgate.overload.OverloadException;
 import dev.fluxgate.overload.RateLimitedException;
+import dev.fluxgate.server.ServerFilterOrder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -20,18 +21,12 @@ import org.springframework.web.server.WebFilterChain;
  * {@code Retry-After} (time until the bucket has a token) and the {@code RateLimit-Policy}/{@code RateLimit} fields;
  * admitted responses carry the fields too. Raised as an error signal, so exception handlers can restyle it.
  * <p>
- * Ordered at {@value #ORDER} by default: after Fluxgate's request-deadline and load-shedding filters (a request
- * shed for overload does not also spend a token, and the Redis call runs under the request's deadline) and before
- * the application's own filters. Spring Security's {@code WebFilterChainProxy} also sits at -100, so policies keyed
- * by principal run at {@value #ORDER_AFTER_SECURITY}, after it, where the principal is known.
+ * Ordered at {@link ServerFilterOrder#RATE_LIMIT} by default: after Fluxgate's request-deadline and load-shedding
+ * filters (a request shed for overload does not also spend a token, and the Redis call runs under the request's
+ * deadline), just before Spring Security and the application's own filters. Policies keyed by principal run at
+ * {@link ServerFilterOrder#RATE_LIMIT_AFTER_SECURITY}, just after Spring Security, where the principal is known.
  */
 public final class RateLimitWebFilter implements WebFilter, Ordered {
-
-	/** Default order: after Fluxgate's deadline and shedding filters, before the application's own filters. */
-	public static final int ORDER = -100;
-
-	/** An order after Spring Security's WebFilterChainProxy (-100), so the principal is known. */
-	public static final int ORDER_AFTER_SECURITY = -99;
 
 	private final List<RateLimitGate> policies;
 
@@ -53,14 +48,20 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		if (this.policies.isEmpty()) {
+			return chain.filter(exchange); // nothing to do costs nothing
+		}
 		PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
-		List<RateLimitGate> matching = new ArrayList<>(2);
+		List<RateLimitGate> matching = null;
 		for (RateLimitGate gate : this.policies) {
 			if (gate.policy().matches(path)) {
+				if (matching == null) {
+					matching = new ArrayList<>(2);
+				}
 				matching.add(gate);
 			}
 		}
-		if (matching.isEmpty()) {
+		if (matching == null) {
 			return chain.filter(exchange);
 		}
 		return Flux.fromIterable(matching)

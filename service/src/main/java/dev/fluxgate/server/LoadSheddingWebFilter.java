@@ -4,9 +4,15 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.fluxgate.deadline.Deadline;
+import dev.fluxgate.deadline.RequestDeadlineWebFilter;
 import dev.fluxgate.limit.Outcome;
 import dev.fluxgate.overload.CapacityExceededException;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatusCode;
@@ -47,23 +53,95 @@ public class LoadSheddingWebFilter implements WebFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-		if (this.exclusions.excludes(exchange.getRequest())) {
+		if (this.exclusions.excludes(exchange)) {
 			return chain.filter(exchange);
 		}
-		return Mono.defer(() -> {
-			LoadShedder.Permit permit = this.shedder.tryAcquire();
+		return new Admission(chain, exchange);
+	}
+
+	private CapacityExceededException rejection() {
+		return new CapacityExceededException(LoadShedder.REASON,
+				"The server is at its concurrency limit of " + this.shedder.limit().current() + " requests in flight",
+				this.retryAfter);
+	}
+
+	/**
+	 * The rest of the chain behind a permit, as one operator: admits on subscribe (a chain never subscribed holds no
+	 * permit) and releases exactly once, with the outcome, on complete, error or cancel.
+	 */
+	private final class Admission extends Mono<Void> {
+
+		private final WebFilterChain chain;
+
+		private final ServerWebExchange exchange;
+
+		Admission(WebFilterChain chain, ServerWebExchange exchange) {
+			this.chain = chain;
+			this.exchange = exchange;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super Void> actual) {
+			LoadShedder.Permit permit = LoadSheddingWebFilter.this.shedder.tryAcquire();
 			if (permit == null) {
-				return Mono.error(new CapacityExceededException(LoadShedder.REASON,
-						"The server is at its concurrency limit of " + this.shedder.limit().current()
-								+ " requests in flight",
-						this.retryAfter));
+				Operators.error(actual, rejection());
+				return;
 			}
-			return chain.filter(exchange)
-				.doOnSuccess((done) -> permit.release(outcomeOf(exchange.getResponse().getStatusCode())))
-				.doOnError((ex) -> permit.release(outcomeOf(ex)))
-				.doOnCancel(() -> permit.release(deadlineExpired(exchange) ? Outcome.DROPPED : Outcome.IGNORED))
-				.doFinally((signal) -> permit.release(Outcome.IGNORED));
-		});
+			Mono<Void> rest;
+			try {
+				rest = this.chain.filter(this.exchange);
+			}
+			catch (RuntimeException | Error ex) {
+				permit.release(outcomeOf(ex));
+				Operators.error(actual, Operators.onOperatorError(ex, actual.currentContext()));
+				return;
+			}
+			rest.subscribe(new Releasing(actual, permit, this.exchange));
+		}
+
+	}
+
+	private static final class Releasing extends BaseSubscriber<Void> {
+
+		private final CoreSubscriber<? super Void> actual;
+
+		private final LoadShedder.Permit permit;
+
+		private final ServerWebExchange exchange;
+
+		Releasing(CoreSubscriber<? super Void> actual, LoadShedder.Permit permit, ServerWebExchange exchange) {
+			this.actual = actual;
+			this.permit = permit;
+			this.exchange = exchange;
+		}
+
+		@Override
+		public Context currentContext() {
+			return this.actual.currentContext();
+		}
+
+		@Override
+		protected void hookOnSubscribe(Subscription subscription) {
+			this.actual.onSubscribe(this);
+		}
+
+		@Override
+		protected void hookOnComplete() {
+			this.permit.release(outcomeOf(this.exchange.getResponse().getStatusCode()));
+			this.actual.onComplete();
+		}
+
+		@Override
+		protected void hookOnError(Throwable ex) {
+			this.permit.release(outcomeOf(ex));
+			this.actual.onError(ex);
+		}
+
+		@Override
+		protected void hookOnCancel() {
+			this.permit.release(deadlineExpired(this.exchange) ? Outcome.DROPPED : Outcome.IGNORED);
+		}
+
 	}
 
 	static Outcome outcomeOf(HttpStatusCode status) {

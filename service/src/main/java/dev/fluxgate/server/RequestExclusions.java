@@ -7,6 +7,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
 
@@ -15,17 +16,54 @@ import org.springframework.web.util.pattern.PathPatternParser;
  * long-lived streams (WebSocket upgrades, server-sent events, NDJSON streams), whose duration says nothing about
  * the server's health and which would otherwise hold a permit or be cut off by a deadline meant for
  * request/response exchanges.
+ * <p>
+ * Cheap for the common request, which is excluded by nothing: a path that cannot match a pattern's literal start is
+ * rejected with a string comparison (no {@code PathPattern} matching context per pattern). Whether the request is a
+ * stream is not cached in an exchange attribute: one more attribute can make the exchange's attribute map resize,
+ * which allocates more than the header lookups it would save.
  */
-final class RequestExclusions {
+public final class RequestExclusions {
 
 	private final List<PathPattern> patterns;
 
-	RequestExclusions(List<String> pathPatterns) {
+	/** Per pattern: the literal text every matching path starts with, up to its first wildcard or variable. */
+	private final String[] prefixes;
+
+	/**
+	 * Exclusions by path pattern; streams are always excluded.
+	 * @param pathPatterns the patterns ({@code PathPattern} syntax)
+	 */
+	public RequestExclusions(List<String> pathPatterns) {
 		PathPatternParser parser = PathPatternParser.defaultInstance;
 		this.patterns = pathPatterns.stream().map(parser::parse).toList();
+		this.prefixes = this.patterns.stream().map((pattern) -> literalPrefix(pattern.getPatternString()))
+			.toArray(String[]::new);
 	}
 
-	boolean excludes(ServerHttpRequest request) {
+	/**
+	 * The literal start of a pattern, without the slash before a wildcard ({@code /actuator/**} matches
+	 * {@code /actuator}).
+	 */
+	static String literalPrefix(String pattern) {
+		int end = pattern.length();
+		for (int i = 0; i < pattern.length(); i++) {
+			char c = pattern.charAt(i);
+			if (c == '*' || c == '?' || c == '{') {
+				end = i;
+				break;
+			}
+		}
+		String prefix = pattern.substring(0, end);
+		return (end < pattern.length() && prefix.endsWith("/")) ? prefix.substring(0, prefix.length() - 1) : prefix;
+	}
+
+	/**
+	 * Whether a guard leaves this exchange alone.
+	 * @param exchange the exchange
+	 * @return {@code true} for an excluded path or a long-lived stream
+	 */
+	public boolean excludes(ServerWebExchange exchange) {
+		ServerHttpRequest request = exchange.getRequest();
 		return excludesPath(request) || isStream(request);
 	}
 
@@ -34,8 +72,14 @@ final class RequestExclusions {
 			return false;
 		}
 		PathContainer path = request.getPath().pathWithinApplication();
-		for (PathPattern pattern : this.patterns) {
-			if (pattern.matches(path)) {
+		String raw = path.value();
+		// Encoded characters and matrix variables are matched after decoding and stripping: only PathPattern knows.
+		boolean plain = raw.indexOf('%') < 0 && raw.indexOf(';') < 0;
+		for (int i = 0; i < this.prefixes.length; i++) {
+			if (plain && !raw.startsWith(this.prefixes[i])) {
+				continue;
+			}
+			if (this.patterns.get(i).matches(path)) {
 				return true;
 			}
 		}

@@ -1,5 +1,6 @@
 package dev.fluxgate.offload;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Operators;
+import reactor.netty.channel.AbortedException;
 import reactor.util.context.Context;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,6 +72,20 @@ class CancelledTaskDropsTests {
 		Operators.onErrorDropped(own, context);
 
 		assertThat(locallyDropped).containsExactly(own);
+	}
+
+	@Test
+	void aClientThatWentAwayIsNotAnErrorToLog() {
+		Hooks.onErrorDropped(this.globallyDropped::add);
+		Context context = CancelledTaskDrops.putIn(Context.empty());
+
+		Operators.onErrorDropped(new AbortedException("Connection has been closed BEFORE send operation"), context);
+		Operators.onErrorDropped(new IOException("Connection reset by peer"), context);
+		Operators.onErrorDropped(new IllegalStateException("wrapped", new IOException("Broken pipe")), context);
+		IOException other = new IOException("No space left on device");
+		Operators.onErrorDropped(other, context);
+
+		assertThat(this.globallyDropped).containsExactly(other);
 	}
 
 }

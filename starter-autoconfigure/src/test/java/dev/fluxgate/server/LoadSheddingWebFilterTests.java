@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.fluxgate.deadline.DeadlineSettings;
+import dev.fluxgate.deadline.RequestDeadlineWebFilter;
 import dev.fluxgate.limit.ConcurrencyLimit;
 import dev.fluxgate.limit.Outcome;
 import dev.fluxgate.overload.CapacityExceededException;

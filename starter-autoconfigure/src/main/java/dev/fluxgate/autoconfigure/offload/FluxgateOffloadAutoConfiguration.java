@@ -1,5 +1,7 @@
 package dev.fluxgate.autoconfigure.offload;
 
+import java.util.function.Predicate;
+
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
 import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
@@ -23,6 +25,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
+import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.config.BlockingExecutionConfigurer;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
 
@@ -105,7 +108,7 @@ public final class FluxgateOffloadAutoConfiguration {
 		@Bean
 		WebFluxConfigurer fluxgateBlockingExecutionConfigurer(Offload offload, FluxgateOffloadProperties properties) {
 			return new BlockingExecutionWebFluxConfigurer(offload.blockingExecutor(),
-					new OffloadedControllerMethods(properties.getBlocking().getExclude()));
+					new PerMethodDecisions(new OffloadedControllerMethods(properties.getBlocking().getExclude())));
 		}
 
 		@Bean
@@ -117,7 +120,7 @@ public final class FluxgateOffloadAutoConfiguration {
 	}
 
 	private record BlockingExecutionWebFluxConfigurer(BoundedExecutor executor,
-			OffloadedControllerMethods predicate) implements WebFluxConfigurer, Ordered {
+			Predicate<HandlerMethod> predicate) implements WebFluxConfigurer, Ordered {
 
 		@Override
 		public void configureBlockingExecution(BlockingExecutionConfigurer configurer) {

@@ -2,6 +2,7 @@ package dev.fluxgate.autoconfigure.r2dbc;
 
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
+import dev.fluxgate.deadline.r2dbc.DeadlineAwareConnectionFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.ConnectionFactory;
@@ -10,7 +11,9 @@ import io.r2dbc.spi.ConnectionFactoryOptions;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.r2dbc.ConnectionFactoryDecorator;
 import org.springframework.boot.r2dbc.autoconfigure.ConnectionFactoryOptionsBuilderCustomizer;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcAutoConfiguration;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
@@ -23,7 +26,8 @@ import org.springframework.core.env.Environment;
 /**
  * A statement timeout for every R2DBC connection, and for the pool Boot builds a bounded pending-acquire queue and an
  * acquire timeout that bounds the wait for a busy pool only (see {@link FluxgateConnectionPool}). The pool's other
- * limits are Boot's {@code spring.r2dbc.pool.*} properties, for which Fluxgate installs finite defaults.
+ * limits are Boot's {@code spring.r2dbc.pool.*} properties, for which Fluxgate installs finite defaults. In a
+ * reactive web application, every statement's timeout is also capped by the request's remaining deadline.
  */
 @AutoConfiguration(before = R2dbcAutoConfiguration.class)
 @ConditionalOnFluxgateEnabled
@@ -92,6 +96,25 @@ public final class FluxgateR2dbcAutoConfiguration {
 		@Bean
 		static PoolSizesCheck fluxgateR2dbcPoolSizesCheck() {
 			return new PoolSizesCheck();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+	@ConditionalOnClass(ConnectionFactoryDecorator.class)
+	static class DeadlinePropagationConfiguration {
+
+		/**
+		 * Decorates the connection factory below Boot's pool, so every statement gets min(remaining deadline,
+		 * statement timeout). Ordered last, so it wraps any other decorator (observation proxies see the statements
+		 * it sends).
+		 */
+		@Bean
+		@Order(Ordered.LOWEST_PRECEDENCE)
+		ConnectionFactoryDecorator fluxgateDeadlineConnectionFactoryDecorator(FluxgateR2dbcProperties properties) {
+			return (connectionFactory) -> new DeadlineAwareConnectionFactory(connectionFactory,
+					properties.getStatementTimeout());
 		}
 
 	}

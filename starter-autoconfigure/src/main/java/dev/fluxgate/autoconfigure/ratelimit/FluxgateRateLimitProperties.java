@@ -12,8 +12,8 @@ import dev.fluxgate.autoconfigure.validation.PropertyChecks;
 import dev.fluxgate.ratelimit.RateLimitFailurePolicy;
 import dev.fluxgate.ratelimit.RateLimitKeyResolver;
 import dev.fluxgate.ratelimit.RateLimitPolicy;
-import dev.fluxgate.ratelimit.RateLimitWebFilter;
 import dev.fluxgate.ratelimit.RateLimitWindow;
+import dev.fluxgate.server.ServerFilterOrder;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -49,8 +49,9 @@ public class FluxgateRateLimitProperties implements InitializingBean {
 	private RateLimitFailurePolicy failurePolicy = RateLimitFailurePolicy.LOCAL_FALLBACK;
 
 	/**
-	 * Order of the rate-limit WebFilter. Default -100: after Fluxgate's deadline and shedding filters, before
-	 * application filters; -99 (after Spring Security's WebFilterChainProxy) when a policy is keyed by principal.
+	 * Order of the rate-limit WebFilter. Default -101: after Fluxgate's deadline and shedding filters, just before
+	 * Spring Security's WebFilterChainProxy (-100) and application filters; -99 (just after Spring Security) when a
+	 * policy is keyed by principal.
 	 */
 	private Integer filterOrder;
 
@@ -111,7 +112,7 @@ public class FluxgateRateLimitProperties implements InitializingBean {
 			return this.filterOrder;
 		}
 		boolean principal = this.policies.values().stream().anyMatch((policy) -> policy.getKey() == KeyType.PRINCIPAL);
-		return principal ? RateLimitWebFilter.ORDER_AFTER_SECURITY : RateLimitWebFilter.ORDER;
+		return principal ? ServerFilterOrder.RATE_LIMIT_AFTER_SECURITY : ServerFilterOrder.RATE_LIMIT;
 	}
 
 	List<RateLimitPolicy> toPolicies() {

@@ -6,20 +6,17 @@ import java.util.List;
 
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
-import dev.fluxgate.autoconfigure.r2dbc.FluxgateR2dbcProperties;
+import dev.fluxgate.deadline.DeadlineSettings;
+import dev.fluxgate.deadline.RequestDeadlineWebFilter;
+import dev.fluxgate.deadline.webclient.DeadlineExchangeFilterFunction;
 import dev.fluxgate.gate.GateRegistry;
 import dev.fluxgate.limit.ConcurrencyLimit;
 import dev.fluxgate.limit.GradientLimit;
 import dev.fluxgate.limit.GradientLimitSettings;
-import dev.fluxgate.server.DeadlineAwareConnectionFactory;
-import dev.fluxgate.server.DeadlineExchangeFilterFunction;
-import dev.fluxgate.server.DeadlineSettings;
 import dev.fluxgate.server.LoadShedder;
 import dev.fluxgate.server.LoadSheddingWebFilter;
-import dev.fluxgate.server.RequestDeadlineWebFilter;
 import dev.fluxgate.server.RequestReadTimeout;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.r2dbc.spi.ConnectionFactory;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -28,7 +25,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.r2dbc.ConnectionFactoryDecorator;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.webclient.WebClientCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -42,7 +38,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * The server edge: Reactor Netty limits Boot has no property for, a deadline for every request (propagated to
- * WebClient calls and R2DBC statements), and load shedding. Keep-alive idle timeout and multipart limits are Boot's
+ * WebClient calls here, and to R2DBC statements by {@code FluxgateR2dbcAutoConfiguration}), and load shedding. Keep-alive idle timeout and multipart limits are Boot's
  * properties, for which Fluxgate installs finite defaults.
  * <p>
  * WebFilter order (outermost first, see {@link dev.fluxgate.server.ServerFilterOrder}): request deadline, load
@@ -168,28 +164,6 @@ public final class FluxgateServerAutoConfiguration {
 			DeadlineExchangeFilterFunction filter = new DeadlineExchangeFilterFunction(
 					deadline.isForward() ? headerOrNull(deadline.getHeader()) : null, deadline.getMargin());
 			return (builder) -> builder.filter(filter);
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass({ ConnectionFactory.class, ConnectionFactoryDecorator.class, FluxgateR2dbcProperties.class })
-	static class DeadlinePropagationR2dbcConfiguration {
-
-		/**
-		 * Decorates the connection factory below Boot's pool, so every statement gets min(remaining, statement
-		 * timeout). Ordered last, so it wraps any other decorator (observation proxies see the statements it
-		 * sends).
-		 */
-		@Bean
-		@Order(Ordered.LOWEST_PRECEDENCE)
-		ConnectionFactoryDecorator fluxgateDeadlineConnectionFactoryDecorator(
-				ObjectProvider<FluxgateR2dbcProperties> r2dbcProperties) {
-			return (connectionFactory) -> {
-				FluxgateR2dbcProperties r2dbc = r2dbcProperties.getIfAvailable();
-				Duration base = (r2dbc != null) ? r2dbc.getStatementTimeout() : Duration.ZERO;
-				return new DeadlineAwareConnectionFactory(connectionFactory, base);
-			};
 		}
 
 	}

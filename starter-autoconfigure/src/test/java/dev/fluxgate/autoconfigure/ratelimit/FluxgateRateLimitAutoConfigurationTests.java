@@ -21,7 +21,7 @@ class FluxgateRateLimitAutoConfigurationTests {
 	@Test
 	void theFilterRunsAtMinus100AndAfterSpringSecurityForPrincipalKeys() {
 		this.runner.withPropertyValues("fluxgate.rate-limit.policies.api.per-second=10")
-			.run((context) -> assertThat(context.getBean(RateLimitWebFilter.class).getOrder()).isEqualTo(-100));
+			.run((context) -> assertThat(context.getBean(RateLimitWebFilter.class).getOrder()).isEqualTo(-101));
 		this.runner
 			.withPropertyValues("fluxgate.rate-limit.policies.api.per-second=10",
 					"fluxgate.rate-limit.policies.api.key=principal")

@@ -1,4 +1,4 @@
-package dev.fluxgate.server;
+package dev.fluxgate.deadline;
 
 import java.time.Instant;
 

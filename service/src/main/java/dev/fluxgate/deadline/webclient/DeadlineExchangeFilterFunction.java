@@ -1,10 +1,11 @@
-package dev.fluxgate.server;
+package dev.fluxgate.deadline.webclient;
 
 import java.time.Duration;
 import java.util.Optional;
 
 import dev.fluxgate.deadline.Deadline;
 import dev.fluxgate.overload.DeadlineExceededException;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.web.reactive.function.client.ClientRequest;
@@ -29,17 +30,17 @@ import org.springframework.web.reactive.function.client.ExchangeFunction;
  */
 public final class DeadlineExchangeFilterFunction implements ExchangeFilterFunction {
 
-	private final String header;
+	private final @Nullable String header;
 
 	private final Duration margin;
 
 	/**
 	 * A filter.
-	 * @param header the header that carries the remaining budget in milliseconds to the callee; {@code null} to not
-	 * forward it
+	 * @param header the header that carries the remaining budget in milliseconds to the callee; none to not forward
+	 * it
 	 * @param margin time kept back for the response to travel back and be handled
 	 */
-	public DeadlineExchangeFilterFunction(String header, Duration margin) {
+	public DeadlineExchangeFilterFunction(@Nullable String header, Duration margin) {
 		this.header = header;
 		this.margin = margin;
 	}

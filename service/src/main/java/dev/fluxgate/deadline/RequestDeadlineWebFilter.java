@@ -1,10 +1,11 @@
-package dev.fluxgate.server;
+package dev.fluxgate.deadline;
 
 import java.time.Duration;
 import java.util.List;
 
-import dev.fluxgate.deadline.Deadline;
 import dev.fluxgate.overload.DeadlineExceededException;
+import dev.fluxgate.server.RequestExclusions;
+import dev.fluxgate.server.ServerFilterOrder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -103,7 +104,7 @@ public class RequestDeadlineWebFilter implements WebFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		ServerHttpRequest request = exchange.getRequest();
-		if (this.exclusions.excludes(request)) {
+		if (this.exclusions.excludes(exchange)) {
 			return chain.filter(exchange);
 		}
 		Duration timeout = this.settings.requestTimeout();
@@ -127,28 +128,15 @@ public class RequestDeadlineWebFilter implements WebFilter, Ordered {
 		Deadline deadline = Deadline.after(applied);
 		exchange.getAttributes().put(DEADLINE_ATTRIBUTE, deadline);
 		DeadlineResponse response = DeadlineResponse.of(exchange.getResponse());
-		// The timer only fires if it wins the response; once the handler has it, it never fires (a completing timer
-		// would count as a timeout too).
-		Mono<Long> expiry = Mono.delay(applied, this.timers.schedulerFor(request))
-			.flatMap((tick) -> response.expire() ? Mono.just(tick) : Mono.never());
 		// The handler's completion or error also needs the response (a body-less response, or the error handlers'
-		// answer); when the deadline has it, the handler's outcome never arrives and the 504 is the answer.
-		return chain.filter(new DeadlineExchange(exchange, response))
-			.contextWrite(deadline::putIn)
-			.then(Mono.defer(() -> response.claim() ? Mono.<Void>empty() : Mono.<Void>never()))
-			.onErrorResume((ex) -> response.claim() ? Mono.error(ex) : dropped(ex))
-			.timeout(expiry, Mono.error(() -> {
-				increment(expired);
-				return new DeadlineExceededException(
-						"The request did not complete within its deadline of " + applied.toMillis() + " ms");
-			}));
-	}
-
-	private static Mono<Void> dropped(Throwable ex) {
-		if (logger.isDebugEnabled()) {
-			logger.debug("Dropping the error of a request whose deadline expired first: {}", ex.toString());
-		}
-		return Mono.never();
+		// answer); when the deadline has it, the handler's outcome never arrives and the 504 is the answer. The
+		// timer only fires if it wins the response; once the handler has it, it never fires.
+		return new DeadlineMono(chain.filter(new DeadlineExchange(exchange, response)), deadline, response,
+				this.timers, request, applied.toNanos(), () -> {
+					increment(expired);
+					return new DeadlineExceededException(
+							"The request did not complete within its deadline of " + applied.toMillis() + " ms");
+				});
 	}
 
 	private Duration inboundBudget(ServerHttpRequest request) {

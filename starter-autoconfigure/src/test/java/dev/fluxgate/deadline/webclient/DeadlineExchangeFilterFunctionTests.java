@@ -1,4 +1,4 @@
-package dev.fluxgate.server;
+package dev.fluxgate.deadline.webclient;
 
 import java.net.URI;
 import java.time.Duration;

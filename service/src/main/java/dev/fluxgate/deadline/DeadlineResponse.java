@@ -1,4 +1,4 @@
-package dev.fluxgate.server;
+package dev.fluxgate.deadline;
 
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;

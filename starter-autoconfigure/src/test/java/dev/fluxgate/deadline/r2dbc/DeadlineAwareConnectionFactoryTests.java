@@ -1,4 +1,4 @@
-package dev.fluxgate.server;
+package dev.fluxgate.deadline.r2dbc;
 
 import java.lang.reflect.Proxy;
 import java.time.Duration;

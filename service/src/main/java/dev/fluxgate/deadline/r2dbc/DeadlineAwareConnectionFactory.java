@@ -1,4 +1,4 @@
-package dev.fluxgate.server;
+package dev.fluxgate.deadline.r2dbc;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -25,6 +25,7 @@ import io.r2dbc.spi.Statement;
 import io.r2dbc.spi.TransactionDefinition;
 import io.r2dbc.spi.ValidationDepth;
 import io.r2dbc.spi.Wrapped;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,7 +95,7 @@ public final class DeadlineAwareConnectionFactory implements ConnectionFactory, 
 		private volatile Duration base;
 
 		/** The timeout the connection has now, as far as this decorator knows. */
-		private volatile Duration applied;
+		private volatile @Nullable Duration applied;
 
 		DeadlineAwareConnection(Connection delegate, Duration base) {
 			this.delegate = delegate;
@@ -136,8 +137,8 @@ public final class DeadlineAwareConnectionFactory implements ConnectionFactory, 
 					|| (ex instanceof R2dbcException r2dbc && "57014".equals(r2dbc.getSqlState()));
 		}
 
-		/** {@code null} when the base timeout applies. */
-		private Duration timeoutFor(Optional<Deadline> deadline) {
+		/** None when the base timeout applies. */
+		private @Nullable Duration timeoutFor(Optional<Deadline> deadline) {
 			if (deadline.isEmpty()) {
 				return null;
 			}
