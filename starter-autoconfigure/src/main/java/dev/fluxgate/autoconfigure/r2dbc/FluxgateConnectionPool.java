@@ -17,6 +17,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.R2dbcTimeoutException;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.pool.PoolAcquirePendingLimitException;
 import reactor.pool.PoolShutdownException;
 import reactor.util.context.Context;
@@ -67,6 +68,9 @@ class FluxgateConnectionPool extends ConnectionPool {
 
 	/** Reactor's context key for a hook that receives values dropped after an operator (a timeout) gave up. */
 	private static final String ON_NEXT_DROPPED = "reactor.onNextDropped.local";
+
+	/** Reactor's context key for a hook that receives errors signalled after the subscriber went away. */
+	private static final String ON_ERROR_DROPPED = "reactor.onErrorDropped.local";
 
 	private final ConnectionFactory connectionFactory;
 
@@ -274,7 +278,11 @@ class FluxgateConnectionPool extends ConnectionPool {
 		return ConcurrencySettingsCollector.format(duration);
 	}
 
-	/** A connection that arrives just after the attempt gave up goes back to the pool, as in r2dbc-pool. */
+	/**
+	 * A connection that arrives just after the attempt gave up goes back to the pool, as in r2dbc-pool. A refusal
+	 * that comes just after the caller went away (a client that disconnected) has nobody to tell: it is not logged,
+	 * so an overloaded pool never writes a stack trace per request.
+	 */
 	private static Context closeDroppedConnections(Context context) {
 		Consumer<Object> close = (dropped) -> {
 			if (dropped instanceof Connection connection) {
@@ -282,7 +290,20 @@ class FluxgateConnectionPool extends ConnectionPool {
 			}
 		};
 		Consumer<Object> existing = context.getOrDefault(ON_NEXT_DROPPED, null);
-		return context.put(ON_NEXT_DROPPED, (existing != null) ? close.andThen(existing) : close);
+		Consumer<Throwable> existingErrors = context.getOrDefault(ON_ERROR_DROPPED, null);
+		Consumer<Throwable> quietRefusals = (ex) -> {
+			if (ex instanceof OverloadException) {
+				return;
+			}
+			if (existingErrors != null) {
+				existingErrors.accept(ex);
+			}
+			else {
+				Operators.onErrorDropped(ex, Context.empty());
+			}
+		};
+		return context.put(ON_NEXT_DROPPED, (existing != null) ? close.andThen(existing) : close)
+			.put(ON_ERROR_DROPPED, quietRefusals);
 	}
 
 	/**

@@ -3,7 +3,6 @@ package dev.fluxgate.autoconfigure.r2dbc;
 import java.time.Duration;
 
 import dev.fluxgate.autoconfigure.validation.PropertyChecks;
-import dev.fluxgate.limit.StandingQueue;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -63,14 +62,14 @@ public class FluxgateR2dbcProperties implements InitializingBean {
 		 * spring.r2dbc.pool.max-acquire-time. Without it, under overload every served request first waits the whole
 		 * queue (up to max-acquire-time) and every refused one waits max-acquire-time for its 503.
 		 */
-		private Duration queueTarget = StandingQueue.DEFAULT_TARGET;
+		private Duration queueTarget = Duration.ofMillis(25);
 
 		/**
 		 * How long the pool's queue must stay non-empty, while the pool hands over at least twice max-size
 		 * connections, before it counts as standing and queue-target applies. Long enough that a burst, a cold start
 		 * or slow but healthy queries drain their queue first; raise it for queries that take seconds.
 		 */
-		private Duration queueInterval = StandingQueue.DEFAULT_INTERVAL;
+		private Duration queueInterval = Duration.ofMillis(500);
 
 		public int getMaxPendingAcquire() {
 			return this.maxPendingAcquire;
