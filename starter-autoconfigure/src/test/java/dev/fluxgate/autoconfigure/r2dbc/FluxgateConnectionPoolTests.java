@@ -220,6 +220,31 @@ class FluxgateConnectionPoolTests {
 		Mono.from(handedOver.close()).block(Duration.ofSeconds(5));
 	}
 
+	@Test
+	void shortWaitsRacingHandOversNeverLoseAConnection() {
+		// A 1 ms queue target in a queue that stands at once: most waits run out just as a connection is handed over.
+		FluxgateConnectionPool pool = pool(h2(), 2, 2,
+				new AcquireLimits(Duration.ofSeconds(5), null, 0, Duration.ofMillis(1), Duration.ZERO), null);
+		pool.warmup().block(Duration.ofSeconds(10));
+		AtomicInteger served = new AtomicInteger();
+		Flux.range(0, 2000)
+			.flatMap((i) -> Mono.usingWhen(pool.create(), (connection) -> Mono.delay(Duration.ofNanos(i % 3 * 500_000))
+				.doOnNext((tick) -> served.incrementAndGet()), Connection::close)
+				.onErrorResume(CapacityExceededException.class, (ex) -> Mono.empty()), 32)
+			.blockLast(Duration.ofSeconds(120));
+		assertThat(served.get()).isPositive();
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (pool.getMetrics().orElseThrow().acquiredSize() > 0 && System.nanoTime() < deadline) {
+			Thread.onSpinWait();
+		}
+		assertThat(pool.getMetrics().orElseThrow().acquiredSize()).as("connections still held").isZero();
+		Connection again = pool.create().block(Duration.ofSeconds(10));
+		Connection second = pool.create().block(Duration.ofSeconds(10));
+		assertThat(again).isNotNull();
+		assertThat(second).isNotNull();
+		Mono.from(again.close()).then(Mono.from(second.close())).block(Duration.ofSeconds(5));
+	}
+
 	private FluxgateConnectionPool pool(ConnectionFactory factory, int initialSize, int maxSize, AcquireLimits limits,
 			AcquireTimer timer) {
 		ConnectionPoolConfiguration.Builder builder = ConnectionPoolConfiguration.builder()
