@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Open-loop overload benchmark (issue 12): the sample app under Gatling's open injection at 0.5, 1, 2 and 4 x its
-# capacity C, then back to 0.5 x C, for each configuration: plain Boot (fluxgate.enabled=false), Fluxgate's defaults,
-# adaptive shedding, and Netflix concurrency-limits' Gradient2Limit and VegasLimit behind Fluxgate's shedder
-# (bench/netflix-limits). C is measured closed-loop first (wrk) on the first configuration and then kept for all.
+# capacity C, then back to 0.5 x C, for each configuration: plain Boot (fluxgate.enabled=false), Fluxgate's defaults
+# (fixed shedding), Fluxgate without its standing-queue bounds (queues bounded by length and max wait only, as before),
+# each other shedding mode (adaptive, off), and Netflix concurrency-limits' Gradient2Limit and VegasLimit behind
+# Fluxgate's shedder (bench/netflix-limits). C is measured closed-loop first (wrk) on the first configuration and then kept for all.
 # bench/README.md explains the method and the definitions (goodput, admitted latency, recovery).
 #
-#   bench/overload.sh                   # full run: 2 scenarios x 5 configurations x (4 x 30 s + 15 s), about 30 min
-#   BENCH_QUICK=1 bench/overload.sh     # smoke run: 6 s steps, about 10 minutes
+#   bench/overload.sh                   # full run: 2 scenarios x 7 configurations x (4 x 30 s + 15 s), about 45 min
+#   BENCH_QUICK=1 bench/overload.sh     # reduced run: 6 s steps, about 15 minutes (35 on a busy machine)
 #   BENCH_SCENARIOS=work BENCH_CONFIGS="plain default" BENCH_QUICK=1 bench/overload.sh   # a subset
 #
-# Knobs (environment): BENCH_SCENARIOS ("work cpu"), BENCH_CONFIGS ("plain default adaptive gradient2 vegas"),
+# Knobs (environment): BENCH_SCENARIOS ("work cpu"),
+# BENCH_CONFIGS ("plain default no-standing-queue adaptive shedding-off gradient2 vegas"),
 # BENCH_STEP_SECONDS (30), BENCH_RECOVERY_SECONDS (15), BENCH_FACTORS (0.5,1,2,4), BENCH_CAPACITY_WORK and
 # BENCH_CAPACITY_CPU (req/s: skip the measurement), BENCH_PROFILE (services: PostgreSQL and Redis; empty: H2),
 # BENCH_REQUEST_TIMEOUT_MS (10000, the clients' patience), BENCH_PORT (18190), BENCH_JVM_OPTS, BENCH_SKIP_BUILD=1.
@@ -24,7 +26,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 
 SCENARIOS=${BENCH_SCENARIOS:-work cpu}
-CONFIGS=${BENCH_CONFIGS:-plain default adaptive gradient2 vegas}
+CONFIGS=${BENCH_CONFIGS:-plain default no-standing-queue adaptive shedding-off gradient2 vegas}
 if [ -n "${BENCH_QUICK:-}" ]; then
   STEP=${BENCH_STEP_SECONDS:-6}; RECOVERY=${BENCH_RECOVERY_SECONDS:-8}; WARM=${BENCH_WARM_SECONDS:-5}; CAP=${BENCH_CAPACITY_SECONDS:-5}
 else
@@ -44,7 +46,10 @@ declare -A CAPACITY=([work]=${BENCH_CAPACITY_WORK:-} [cpu]=${BENCH_CAPACITY_CPU:
 declare -A ARGS=(
   [plain]="--fluxgate.enabled=false"
   [default]=""
+  # The queues as they were before the standing-queue bounds: an interval no run reaches switches them off.
+  [no-standing-queue]="--fluxgate.r2dbc.pool.queue-interval=1h --fluxgate.offload.queue-interval=1h"
   [adaptive]="--fluxgate.server.concurrency.mode=adaptive"
+  [shedding-off]="--fluxgate.server.concurrency.mode=off"
   [gradient2]="--bench.limit=gradient2"
   [vegas]="--bench.limit=vegas"
 )

@@ -10,6 +10,7 @@ import dev.fluxgate.deadline.Deadline;
 import dev.fluxgate.gate.Gate;
 import dev.fluxgate.gate.GateSnapshot;
 import dev.fluxgate.gate.GateStats;
+import dev.fluxgate.limit.StandingQueue;
 import dev.fluxgate.overload.CapacityExceededException;
 import dev.fluxgate.overload.DeadlineExceededException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,6 +29,11 @@ import reactor.util.context.ContextView;
  * A call cancelled while queued leaves the queue; an admitted call gives its permit back exactly once, on complete,
  * error or cancel. A full queue fails the call at once with {@link CapacityExceededException} (reason
  * {@value #REASON_FULL}, which maps to 503).
+ * <p>
+ * Once the queue stands (non-empty for {@link StandingQueue#DEFAULT_INTERVAL} while the permits turned over twice:
+ * calls arrive faster than they finish), a newly queued call waits at most {@link StandingQueue#DEFAULT_TARGET}
+ * instead of {@code maxQueueWait}: a longer wait would only add latency to the calls that get through, and delay the
+ * refusal of those that do not.
  */
 public final class Bulkhead implements Gate {
 
@@ -49,6 +55,8 @@ public final class Bulkhead implements Gate {
 
 	private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
 
+	private final StandingQueue standing;
+
 	/** Guarded by {@code queue}. */
 	private int inFlight;
 
@@ -67,6 +75,9 @@ public final class Bulkhead implements Gate {
 		this.settings = settings;
 		this.stats = new GateStats(name, KIND, meterRegistry);
 		this.timer = timer;
+		this.standing = new StandingQueue(StandingQueue.DEFAULT_TARGET, StandingQueue.DEFAULT_INTERVAL,
+				(long) StandingQueue.DEFAULT_TURNOVERS * settings.maxConcurrentCalls(),
+				() -> timer.now(TimeUnit.NANOSECONDS));
 	}
 
 	/**
@@ -90,7 +101,7 @@ public final class Bulkhead implements Gate {
 			return Mono.just(immediate);
 		}
 		Deadline deadline = Deadline.current(context).orElse(null);
-		Duration wait = this.settings.maxQueueWait();
+		Duration wait = this.standing.maxWait(this.settings.maxQueueWait());
 		boolean cappedByDeadline = false;
 		if (deadline != null && deadline.remaining().compareTo(wait) < 0) {
 			wait = deadline.remaining();
@@ -107,6 +118,7 @@ public final class Bulkhead implements Gate {
 
 	private Permit tryAcquire() {
 		synchronized (this.queue) {
+			this.standing.observe(this.queue.size());
 			if (this.inFlight < this.settings.maxConcurrentCalls() && this.queue.isEmpty()) {
 				this.inFlight++;
 				return new Permit();
@@ -116,7 +128,7 @@ public final class Bulkhead implements Gate {
 	}
 
 	private void enqueue(MonoSink<Permit> sink, Duration wait, boolean deadlineCapped) {
-		Waiter waiter = new Waiter(sink, deadlineCapped);
+		Waiter waiter = new Waiter(sink, deadlineCapped, wait);
 		sink.onCancel(waiter::cancel);
 		boolean admitted = false;
 		boolean rejected = false;
@@ -164,6 +176,10 @@ public final class Bulkhead implements Gate {
 			if (next == null) {
 				this.inFlight--;
 			}
+			else {
+				this.standing.departed();
+			}
+			this.standing.observe(this.queue.size());
 			// otherwise the permit passes straight to the next waiter and inFlight stays the same
 		}
 		if (next != null) {
@@ -183,9 +199,11 @@ public final class Bulkhead implements Gate {
 				RETRY_AFTER);
 	}
 
-	private CapacityExceededException queueTimeout() {
+	private CapacityExceededException queueTimeout(Duration waited) {
 		return new CapacityExceededException(REASON_FULL, "No permit of the bulkhead of dependency '" + this.name
-				+ "' became free within " + this.settings.maxQueueWait(), RETRY_AFTER);
+				+ "' became free within " + waited + (waited.equals(this.settings.maxQueueWait()) ? ""
+						: " (its queue has not drained for " + StandingQueue.DEFAULT_INTERVAL.toMillis() + " ms)"),
+				RETRY_AFTER);
 	}
 
 	private DeadlineExceededException deadlineExpired() {
@@ -260,6 +278,8 @@ public final class Bulkhead implements Gate {
 
 		final boolean deadlineCapped;
 
+		final Duration wait;
+
 		final long enqueuedNanos = System.nanoTime();
 
 		/** The permit this waiter gets once GRANTED; created up front so a cancel can always return it. */
@@ -267,9 +287,10 @@ public final class Bulkhead implements Gate {
 
 		volatile Disposable timeout;
 
-		Waiter(MonoSink<Permit> sink, boolean deadlineCapped) {
+		Waiter(MonoSink<Permit> sink, boolean deadlineCapped, Duration wait) {
 			this.sink = sink;
 			this.deadlineCapped = deadlineCapped;
+			this.wait = wait;
 		}
 
 		void grant() {
@@ -299,7 +320,7 @@ public final class Bulkhead implements Gate {
 				}
 				else {
 					Bulkhead.this.stats.rejected("queue-timeout");
-					this.sink.error(queueTimeout());
+					this.sink.error(queueTimeout(this.wait));
 				}
 			}
 		}

@@ -69,4 +69,14 @@ public abstract class OverloadException extends ErrorResponseException {
 		return getBody().getDetail();
 	}
 
+	/**
+	 * No stack trace: a refusal is an expected answer, and under overload thousands a second are created. Walking the
+	 * stack for each would make refusing the bottleneck; the reason and the detail say where it came from.
+	 * @return this exception
+	 */
+	@Override
+	public final synchronized Throwable fillInStackTrace() {
+		return this;
+	}
+
 }

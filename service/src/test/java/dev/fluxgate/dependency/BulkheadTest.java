@@ -17,12 +17,60 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
+import reactor.test.scheduler.VirtualTimeScheduler;
 import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 class BulkheadTest {
+
+	@Test
+	void onceTheQueueStandsANewWaiterWaitsOnlyTheTarget() {
+		VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+		Bulkhead bulkhead = new Bulkhead("test", new BulkheadSettings(1, 10, Duration.ofSeconds(10)), null, clock);
+		List<Sinks.One<String>> calls = new ArrayList<>();
+		List<Throwable> errors = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			Sinks.One<String> sink = Sinks.one();
+			calls.add(sink);
+			bulkhead.guard(sink.asMono()).subscribe((value) -> {
+			}, errors::add);
+		}
+		// Two turnovers while calls kept waiting, and still two waiting half a second later: a standing queue.
+		calls.get(0).tryEmitValue("done");
+		calls.get(1).tryEmitValue("done");
+		clock.advanceTimeBy(Duration.ofMillis(500));
+		assertThat(bulkhead.snapshot().queued()).isEqualTo(1);
+
+		bulkhead.guard(Mono.just("late")).subscribe((value) -> {
+		}, errors::add);
+		clock.advanceTimeBy(Duration.ofMillis(24));
+		assertThat(errors).isEmpty();
+		clock.advanceTimeBy(Duration.ofMillis(1));
+		assertThat(errors).singleElement().satisfies((ex) -> {
+			assertThat(ex).isInstanceOf(CapacityExceededException.class).hasMessageContaining("has not drained");
+			assertThat(((CapacityExceededException) ex).getReason()).isEqualTo(Bulkhead.REASON_FULL);
+		});
+		assertThat(bulkhead.snapshot().rejected()).containsEntry("queue-timeout", 1L);
+		assertThat(bulkhead.snapshot().queued()).as("the earlier waiter keeps its own bound").isEqualTo(1);
+	}
+
+	@Test
+	void aQueueThatKeepsDrainingKeepsTheFullWait() {
+		VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+		Bulkhead bulkhead = new Bulkhead("test", new BulkheadSettings(1, 10, Duration.ofSeconds(10)), null, clock);
+		Sinks.One<String> running = Sinks.one();
+		bulkhead.guard(running.asMono()).subscribe();
+		List<Throwable> errors = new ArrayList<>();
+		bulkhead.guard(Mono.just("waits")).subscribe((value) -> {
+		}, errors::add);
+		// Waiting for a slow call that has not finished: no turnover, no standing queue.
+		clock.advanceTimeBy(Duration.ofSeconds(9));
+		assertThat(errors).isEmpty();
+		clock.advanceTimeBy(Duration.ofSeconds(1));
+		assertThat(errors).singleElement().isInstanceOf(CapacityExceededException.class);
+	}
 
 	@Test
 	void admitsUpToTheLimitQueuesFifoAndRejectsWhenTheQueueIsFull() {

@@ -8,16 +8,20 @@ import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
 import dev.fluxgate.gate.GateRegistry;
 import dev.fluxgate.offload.BoundedExecutor;
 import dev.fluxgate.offload.BoundedExecutorSettings;
+import dev.fluxgate.offload.MethodShares;
 import dev.fluxgate.offload.Offload;
 import dev.fluxgate.offload.OffloadWebFilter;
 import dev.fluxgate.offload.OffloadedControllerMethods;
+import dev.fluxgate.offload.OffloadedMethodsHandlerAdapter;
 import dev.fluxgate.offload.SchedulerQueueWaitHook;
 import dev.fluxgate.offload.VirtualThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -27,7 +31,9 @@ import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.config.BlockingExecutionConfigurer;
+import org.springframework.util.function.SingletonSupplier;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
+import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerAdapter;
 
 /**
  * Bounded executors for blocking and CPU-heavy work ({@link Offload}), imperative controller methods moved off the
@@ -46,11 +52,12 @@ public final class FluxgateOffloadAutoConfiguration {
 		FluxgateOffloadProperties.Cpu cpu = properties.getCpu();
 		BoundedExecutor blockingExecutor = gates.register(new BoundedExecutor(
 				new BoundedExecutorSettings("blocking", blocking.getThreads(), blocking.getQueueCapacity(),
-						blocking.getKeepAlive(), blocking.getRetryAfter(), virtualThreads(blocking, environment)),
+						blocking.getKeepAlive(), blocking.getRetryAfter(), virtualThreads(blocking, environment),
+						properties.getQueueTarget(), properties.getQueueInterval()),
 				gates.meterRegistry()));
 		BoundedExecutor cpuExecutor = gates.register(new BoundedExecutor(new BoundedExecutorSettings("cpu",
-				cpu.getThreads(), cpu.getQueueCapacity(), blocking.getKeepAlive(), cpu.getRetryAfter(), false),
-				gates.meterRegistry()));
+				cpu.getThreads(), cpu.getQueueCapacity(), blocking.getKeepAlive(), cpu.getRetryAfter(), false,
+				properties.getQueueTarget(), properties.getQueueInterval()), gates.meterRegistry()));
 		return new Offload(blockingExecutor, cpuExecutor);
 	}
 
@@ -72,6 +79,10 @@ public final class FluxgateOffloadAutoConfiguration {
 			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.queue-capacity",
 					blocking.getQueueCapacity());
 			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.controllers", blocking.isControllers());
+			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.method-share",
+					blocking.getMethodShare() + " %");
+			settings.fluxgateProperty("offload", "fluxgate.offload.queue-target", properties.getQueueTarget());
+			settings.fluxgateProperty("offload", "fluxgate.offload.queue-interval", properties.getQueueInterval());
 			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.virtual-threads",
 					virtualThreads(blocking, environment));
 			settings.fluxgateProperty("offload", "fluxgate.offload.cpu.threads", properties.getCpu().getThreads());
@@ -115,6 +126,24 @@ public final class FluxgateOffloadAutoConfiguration {
 		@ConditionalOnMissingBean
 		OffloadWebFilter fluxgateOffloadWebFilter() {
 			return new OffloadWebFilter();
+		}
+
+		/**
+		 * A fair share of the blocking executor per controller method, unless {@code method-share} is 100: a
+		 * method may hold that share of the threads, and its further requests wait for their own method, not in
+		 * front of everyone else's.
+		 */
+		@Bean
+		@ConditionalOnExpression("${fluxgate.offload.blocking.method-share:75} < 100")
+		OffloadedMethodsHandlerAdapter fluxgateOffloadedMethodsHandlerAdapter(Offload offload,
+				FluxgateOffloadProperties properties, GateRegistry gates,
+				ObjectProvider<RequestMappingHandlerAdapter> adapter) {
+			FluxgateOffloadProperties.Blocking blocking = properties.getBlocking();
+			MethodShares shares = gates.register(new MethodShares("blocking-methods",
+					MethodShares.of(offload.blockingExecutor().settings().threads(), blocking.getMethodShare()),
+					blocking.getQueueCapacity(), blocking.getRetryAfter(), gates.meterRegistry()));
+			return new OffloadedMethodsHandlerAdapter(SingletonSupplier.of(adapter::getObject),
+					new OffloadedControllerMethods(blocking.getExclude()), shares);
 		}
 
 	}

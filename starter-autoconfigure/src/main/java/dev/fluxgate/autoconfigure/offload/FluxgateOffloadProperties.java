@@ -36,6 +36,19 @@ public class FluxgateOffloadProperties implements InitializingBean {
 	 */
 	private boolean boundedElasticMetrics = true;
 
+	/**
+	 * Once an executor's queue stands (see queue-interval), a new task is refused with 503 while the oldest queued
+	 * one has waited longer than this. Without it, under overload every admitted task first waits the whole queue
+	 * (seconds behind 100 blocking or 64 CPU tasks) and the queue, not the work, sets the latency.
+	 */
+	private Duration queueTarget = Duration.ofMillis(25);
+
+	/**
+	 * How long an executor's queue must stay non-empty, while its threads turn over twice, before it counts as
+	 * standing and queue-target applies. Long enough that a burst or a cold start drains first.
+	 */
+	private Duration queueInterval = Duration.ofMillis(500);
+
 	public Blocking getBlocking() {
 		return this.blocking;
 	}
@@ -52,13 +65,33 @@ public class FluxgateOffloadProperties implements InitializingBean {
 		this.boundedElasticMetrics = boundedElasticMetrics;
 	}
 
+	public Duration getQueueTarget() {
+		return this.queueTarget;
+	}
+
+	public void setQueueTarget(Duration queueTarget) {
+		this.queueTarget = queueTarget;
+	}
+
+	public Duration getQueueInterval() {
+		return this.queueInterval;
+	}
+
+	public void setQueueInterval(Duration queueInterval) {
+		this.queueInterval = queueInterval;
+	}
+
 	@Override
 	public void afterPropertiesSet() {
+		PropertyChecks checks = PropertyChecks.forPrefix("fluxgate.offload");
+		checks.positive("queue-target", this.queueTarget);
+		checks.positive("queue-interval", this.queueInterval);
 		PropertyChecks blockingChecks = PropertyChecks.forPrefix("fluxgate.offload.blocking");
 		blockingChecks.between("threads", this.blocking.threads, 1, 10_000);
 		blockingChecks.between("queue-capacity", this.blocking.queueCapacity, 0, 1_000_000);
 		blockingChecks.positive("keep-alive", this.blocking.keepAlive);
 		blockingChecks.positive("retry-after", this.blocking.retryAfter);
+		blockingChecks.between("method-share", this.blocking.methodShare, 1, 100);
 		if (this.blocking.virtualThreads && !VirtualThreads.available()) {
 			throw new InvalidPropertyException("fluxgate.offload.blocking.virtual-threads", true,
 					"false on Java " + Runtime.version().feature() + " (virtual threads need Java 21 or later)");
@@ -100,6 +133,13 @@ public class FluxgateOffloadProperties implements InitializingBean {
 		 * sharing the loop.
 		 */
 		private boolean controllers = true;
+
+		/**
+		 * The share of the threads, in percent, that one imperative controller method may hold (running or queued
+		 * for a thread); further requests to it wait for one of its own to finish, so one slow blocking endpoint
+		 * cannot starve every other imperative endpoint. 100 switches the per-method limit off.
+		 */
+		private int methodShare = 75;
 
 		/**
 		 * Controllers (fully qualified class names) or methods ({@code Class#method}) that stay on the event loop,
@@ -153,6 +193,14 @@ public class FluxgateOffloadProperties implements InitializingBean {
 
 		public void setControllers(boolean controllers) {
 			this.controllers = controllers;
+		}
+
+		public int getMethodShare() {
+			return this.methodShare;
+		}
+
+		public void setMethodShare(int methodShare) {
+			this.methodShare = methodShare;
 		}
 
 		public List<String> getExclude() {

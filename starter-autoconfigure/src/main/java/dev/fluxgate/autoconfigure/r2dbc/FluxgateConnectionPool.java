@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 
 import dev.fluxgate.autoconfigure.defaults.BootPropertyDefaults;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsCollector;
+import dev.fluxgate.limit.StandingQueue;
 import dev.fluxgate.overload.CapacityExceededException;
 import dev.fluxgate.overload.DependencyFailure;
 import dev.fluxgate.overload.OverloadException;
@@ -16,6 +17,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.R2dbcTimeoutException;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.pool.PoolAcquirePendingLimitException;
 import reactor.pool.PoolShutdownException;
 import reactor.util.context.Context;
@@ -42,6 +44,12 @@ import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
  * <li>otherwise every connection is in use: it fails at once as {@code db-pool-exhausted}, as does an attempt that
  * finds the pending queue full.</li>
  * </ul>
+ * Once the queue stands (it has not been empty for {@code fluxgate.r2dbc.pool.queue-interval} while the pool turned
+ * its connections over twice: requests arrive faster than connections free up), a new attempt waits at most
+ * {@code fluxgate.r2dbc.pool.queue-target} instead of {@code max-acquire-time} before it fails as
+ * {@code db-pool-exhausted}: under overload a longer wait only adds latency to the requests that are served, and
+ * delays the refusal of those that are not. The pool stays busy all the same, with the newest waiters.
+ * <p>
  * A failure to open the attempt's own connection (timeout, refused, authentication) fails it as
  * {@code db-unavailable}. Each is a {@link CapacityExceededException} (503 with {@code Retry-After}) whose message
  * says which case it was, with the pool's counts and the property that bounded the wait; the pool's exception stays
@@ -61,6 +69,9 @@ class FluxgateConnectionPool extends ConnectionPool {
 	/** Reactor's context key for a hook that receives values dropped after an operator (a timeout) gave up. */
 	private static final String ON_NEXT_DROPPED = "reactor.onNextDropped.local";
 
+	/** Reactor's context key for a hook that receives errors signalled after the subscriber went away. */
+	private static final String ON_ERROR_DROPPED = "reactor.onErrorDropped.local";
+
 	private final ConnectionFactory connectionFactory;
 
 	private final ConnectionCreations creations;
@@ -69,12 +80,16 @@ class FluxgateConnectionPool extends ConnectionPool {
 
 	private final Mono<Connection> acquisition;
 
+	private final StandingQueue standing;
+
 	private FluxgateConnectionPool(ConnectionPoolConfiguration configuration, ConnectionFactory connectionFactory,
 			ConnectionCreations creations, AcquireLimits limits, AcquireTimer timer) {
 		super(configuration);
 		this.connectionFactory = connectionFactory;
 		this.creations = creations;
 		this.limits = limits;
+		this.standing = new StandingQueue(limits.queueTarget(), limits.queueInterval(),
+				(long) StandingQueue.DEFAULT_TURNOVERS * getMetrics().map(PoolMetrics::getMaxAllocatedSize).orElse(1));
 		Mono<Connection> acquisition = Mono.defer(this::attempt)
 			.retryWhen(Retry.max(Math.max(0, limits.acquireRetry()))
 				.filter(FluxgateConnectionPool::isRetryable)
@@ -121,27 +136,31 @@ class FluxgateConnectionPool extends ConnectionPool {
 
 	private Mono<Connection> attempt() {
 		Acquisition acquisition = new Acquisition();
-		Mono<Connection> connection = super.create().contextWrite(acquisition::addTo);
+		this.standing.observe(pending());
+		Mono<Connection> connection = super.create().contextWrite(acquisition::addTo).doOnNext((handedOver) -> {
+			this.standing.departed();
+			this.standing.observe(pending());
+		});
 		if (this.limits.maxAcquireTime() != null) {
+			Duration wait = this.standing.maxWait(this.limits.maxAcquireTime());
 			connection = connection
-				.timeout(queueWait(acquisition), Mono.defer(() -> Mono.error(acquisition.failure())))
+				.timeout(queueWait(acquisition, wait), Mono.defer(() -> Mono.error(acquisition.failure())))
 				.contextWrite(FluxgateConnectionPool::closeDroppedConnections);
 		}
 		return connection.onErrorMap((ex) -> !(ex instanceof OverloadException), (ex) -> failure(ex, acquisition));
 	}
 
 	/** Emits when a queued attempt should give up; never while it waits for something with its own bound. */
-	private Mono<Long> queueWait(Acquisition acquisition) {
-		return Mono.delay(this.limits.maxAcquireTime()).flatMap((tick) -> afterWait(acquisition, -1));
+	private Mono<Long> queueWait(Acquisition acquisition, Duration wait) {
+		return Mono.delay(wait).flatMap((tick) -> afterWait(acquisition, wait, -1));
 	}
 
-	private Mono<Long> afterWait(Acquisition acquisition, long openedBefore) {
+	private Mono<Long> afterWait(Acquisition acquisition, Duration waited, long openedBefore) {
 		if (!acquisition.isQueued()) {
 			return Mono.never();
 		}
 		if (opening() <= 0) {
-			acquisition.fail(exhausted(new R2dbcTimeoutException(
-					"Connection acquisition timed out after " + this.limits.maxAcquireTime().toMillis() + "ms")));
+			acquisition.fail((waited.equals(this.limits.maxAcquireTime())) ? exhausted(waited) : standing(waited));
 			return Mono.just(0L);
 		}
 		long opened = this.creations.opened();
@@ -149,7 +168,8 @@ class FluxgateConnectionPool extends ConnectionPool {
 			acquisition.fail(openingStalled());
 			return Mono.just(0L);
 		}
-		return Mono.delay(this.limits.creationCheckPeriod()).flatMap((tick) -> afterWait(acquisition, opened));
+		return Mono.delay(this.limits.creationCheckPeriod())
+			.flatMap((tick) -> afterWait(acquisition, this.limits.maxAcquireTime(), opened));
 	}
 
 	/**
@@ -157,6 +177,10 @@ class FluxgateConnectionPool extends ConnectionPool {
 	 * for the pool's warm-up (under way, or queued behind the creation that triggered it: reactor-pool warms up one
 	 * connection at a time).
 	 */
+	private int pending() {
+		return getMetrics().map(PoolMetrics::pendingAcquireSize).orElse(0);
+	}
+
 	private int opening() {
 		return getMetrics().map(FluxgateConnectionPool::opening).orElse(0);
 	}
@@ -184,12 +208,21 @@ class FluxgateConnectionPool extends ConnectionPool {
 		return ex;
 	}
 
-	private CapacityExceededException exhausted(Throwable cause) {
+	private CapacityExceededException exhausted(Duration waited) {
 		return new CapacityExceededException(EXHAUSTED,
 				"No database connection became free within spring.r2dbc.pool.max-acquire-time ("
-						+ format(this.limits.maxAcquireTime()) + "): all connections are busy. " + poolState()
+						+ format(waited) + "): all connections are busy. " + poolState()
 						+ " See spring.r2dbc.pool.max-size, the queries holding connections, and /actuator/concurrency.",
-				RETRY_AFTER, cause);
+				RETRY_AFTER, new QueueTimeout(waited));
+	}
+
+	private CapacityExceededException standing(Duration waited) {
+		return new CapacityExceededException(EXHAUSTED,
+				"No database connection became free within fluxgate.r2dbc.pool.queue-target (" + format(waited)
+						+ "): requests have been waiting for longer than fluxgate.r2dbc.pool.queue-interval ("
+						+ format(this.limits.queueInterval()) + "), faster than connections free up. " + poolState()
+						+ " See spring.r2dbc.pool.max-size, the queries holding connections, and /actuator/concurrency.",
+				RETRY_AFTER, new QueueTimeout(waited));
 	}
 
 	private CapacityExceededException queueFull(Throwable cause) {
@@ -245,7 +278,11 @@ class FluxgateConnectionPool extends ConnectionPool {
 		return ConcurrencySettingsCollector.format(duration);
 	}
 
-	/** A connection that arrives just after the attempt gave up goes back to the pool, as in r2dbc-pool. */
+	/**
+	 * A connection that arrives just after the attempt gave up goes back to the pool, as in r2dbc-pool. A refusal
+	 * that comes just after the caller went away (a client that disconnected) has nobody to tell: it is not logged,
+	 * so an overloaded pool never writes a stack trace per request.
+	 */
 	private static Context closeDroppedConnections(Context context) {
 		Consumer<Object> close = (dropped) -> {
 			if (dropped instanceof Connection connection) {
@@ -253,7 +290,37 @@ class FluxgateConnectionPool extends ConnectionPool {
 			}
 		};
 		Consumer<Object> existing = context.getOrDefault(ON_NEXT_DROPPED, null);
-		return context.put(ON_NEXT_DROPPED, (existing != null) ? close.andThen(existing) : close);
+		Consumer<Throwable> existingErrors = context.getOrDefault(ON_ERROR_DROPPED, null);
+		Consumer<Throwable> quietRefusals = (ex) -> {
+			if (ex instanceof OverloadException) {
+				return;
+			}
+			if (existingErrors != null) {
+				existingErrors.accept(ex);
+			}
+			else {
+				Operators.onErrorDropped(ex, Context.empty());
+			}
+		};
+		return context.put(ON_NEXT_DROPPED, (existing != null) ? close.andThen(existing) : close)
+			.put(ON_ERROR_DROPPED, quietRefusals);
+	}
+
+	/**
+	 * The wait that ran out, as the pool's own timeout would report it; no stack trace: it is the cause of a refusal,
+	 * never thrown on its own.
+	 */
+	private static final class QueueTimeout extends R2dbcTimeoutException {
+
+		QueueTimeout(Duration waited) {
+			super("Connection acquisition timed out after " + waited.toMillis() + "ms");
+		}
+
+		@Override
+		public synchronized Throwable fillInStackTrace() {
+			return this;
+		}
+
 	}
 
 	/**
@@ -262,12 +329,20 @@ class FluxgateConnectionPool extends ConnectionPool {
 	 * @param maxAcquireTime the wait in the queue for a busy pool, per attempt
 	 * @param maxCreateConnectionTime the time to open one connection
 	 * @param acquireRetry how many more attempts after a failed one
+	 * @param queueTarget the wait in the queue once it stands
+	 * @param queueInterval how long the queue must stay non-empty to stand
 	 */
-	record AcquireLimits(Duration maxAcquireTime, Duration maxCreateConnectionTime, int acquireRetry) {
+	record AcquireLimits(Duration maxAcquireTime, Duration maxCreateConnectionTime, int acquireRetry,
+			Duration queueTarget, Duration queueInterval) {
 
 		AcquireLimits {
 			maxAcquireTime = limitOrNull(maxAcquireTime);
 			maxCreateConnectionTime = limitOrNull(maxCreateConnectionTime);
+		}
+
+		AcquireLimits(Duration maxAcquireTime, Duration maxCreateConnectionTime, int acquireRetry) {
+			this(maxAcquireTime, maxCreateConnectionTime, acquireRetry, StandingQueue.DEFAULT_TARGET,
+					StandingQueue.DEFAULT_INTERVAL);
 		}
 
 		/**
@@ -275,12 +350,14 @@ class FluxgateConnectionPool extends ConnectionPool {
 		 * environment default, because only this pool gives it the meaning that is safe (see
 		 * {@link BootPropertyDefaults#R2DBC_MAX_ACQUIRE_TIME}).
 		 * @param pool Boot's pool properties
+		 * @param queue Fluxgate's pool properties
 		 * @return the limits
 		 */
-		static AcquireLimits of(R2dbcProperties.Pool pool) {
+		static AcquireLimits of(R2dbcProperties.Pool pool, FluxgateR2dbcProperties.Pool queue) {
 			Duration maxAcquireTime = (pool.getMaxAcquireTime() != null) ? pool.getMaxAcquireTime()
 					: BootPropertyDefaults.R2DBC_MAX_ACQUIRE_TIME;
-			return new AcquireLimits(maxAcquireTime, pool.getMaxCreateConnectionTime(), pool.getAcquireRetry());
+			return new AcquireLimits(maxAcquireTime, pool.getMaxCreateConnectionTime(), pool.getAcquireRetry(),
+					queue.getQueueTarget(), queue.getQueueInterval());
 		}
 
 		/** How often a queued attempt checks that the pool's warm-up still makes progress. */

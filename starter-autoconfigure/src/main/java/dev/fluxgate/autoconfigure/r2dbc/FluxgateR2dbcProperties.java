@@ -43,6 +43,8 @@ public class FluxgateR2dbcProperties implements InitializingBean {
 			checks.positive("statement-timeout", this.statementTimeout);
 		}
 		checks.between("pool.max-pending-acquire", this.pool.maxPendingAcquire, 1, 1_000_000);
+		checks.positive("pool.queue-target", this.pool.queueTarget);
+		checks.positive("pool.queue-interval", this.pool.queueInterval);
 	}
 
 	public static class Pool {
@@ -55,12 +57,42 @@ public class FluxgateR2dbcProperties implements InitializingBean {
 		 */
 		private int maxPendingAcquire = 100;
 
+		/**
+		 * Longest wait for a connection once the pool's queue stands (see queue-interval), instead of
+		 * spring.r2dbc.pool.max-acquire-time. Without it, under overload every served request first waits the whole
+		 * queue (up to max-acquire-time) and every refused one waits max-acquire-time for its 503.
+		 */
+		private Duration queueTarget = Duration.ofMillis(25);
+
+		/**
+		 * How long the pool's queue must stay non-empty, while the pool hands over at least twice max-size
+		 * connections, before it counts as standing and queue-target applies. Long enough that a burst, a cold start
+		 * or slow but healthy queries drain their queue first; raise it for queries that take seconds.
+		 */
+		private Duration queueInterval = Duration.ofMillis(500);
+
 		public int getMaxPendingAcquire() {
 			return this.maxPendingAcquire;
 		}
 
 		public void setMaxPendingAcquire(int maxPendingAcquire) {
 			this.maxPendingAcquire = maxPendingAcquire;
+		}
+
+		public Duration getQueueTarget() {
+			return this.queueTarget;
+		}
+
+		public void setQueueTarget(Duration queueTarget) {
+			this.queueTarget = queueTarget;
+		}
+
+		public Duration getQueueInterval() {
+			return this.queueInterval;
+		}
+
+		public void setQueueInterval(Duration queueInterval) {
+			this.queueInterval = queueInterval;
 		}
 
 	}

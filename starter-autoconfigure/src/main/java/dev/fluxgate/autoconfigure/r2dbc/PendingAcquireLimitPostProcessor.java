@@ -79,8 +79,7 @@ class PendingAcquireLimitPostProcessor
 			R2dbcProperties r2dbc = this.r2dbcProperties.getIfAvailable();
 			FluxgateR2dbcProperties fluxgate = this.fluxgateProperties.getIfAvailable();
 			if (r2dbc != null && fluxgate != null) {
-				ConnectionPool replacement = rebuild(pool, beanName, r2dbc.getPool(),
-						fluxgate.getPool().getMaxPendingAcquire());
+				ConnectionPool replacement = rebuild(pool, beanName, r2dbc.getPool(), fluxgate.getPool());
 				this.rebuilt.put(beanName, replacement);
 				return replacement;
 			}
@@ -98,7 +97,8 @@ class PendingAcquireLimitPostProcessor
 	}
 
 	private ConnectionPool rebuild(ConnectionPool original, String beanName, R2dbcProperties.Pool properties,
-			int maxPendingAcquire) {
+			FluxgateR2dbcProperties.Pool queue) {
+		int maxPendingAcquire = queue.getMaxPendingAcquire();
 		ConnectionFactory connectionFactory = original.unwrap();
 		ConnectionPoolConfiguration.Builder builder = ConnectionPoolConfiguration.builder();
 		PropertyMapper map = PropertyMapper.get();
@@ -118,7 +118,7 @@ class PendingAcquireLimitPostProcessor
 			timer = new AcquireTimer(beanName);
 			this.timers.add(timer);
 		}
-		return FluxgateConnectionPool.of(builder, connectionFactory, AcquireLimits.of(properties), timer);
+		return FluxgateConnectionPool.of(builder, connectionFactory, AcquireLimits.of(properties, queue), timer);
 	}
 
 	@Override

@@ -13,6 +13,7 @@ import dev.fluxgate.offload.BoundedExecutor;
 import dev.fluxgate.offload.BoundedExecutorSettings;
 import dev.fluxgate.offload.Offload;
 import dev.fluxgate.offload.OffloadWebFilter;
+import dev.fluxgate.offload.OffloadedMethodsHandlerAdapter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
@@ -45,7 +46,7 @@ class FluxgateOffloadAutoConfigurationTests {
 					.isEqualTo(Runtime.getRuntime().availableProcessors());
 				assertThat(context.getBean(GateRegistry.class).snapshots())
 					.extracting((gate) -> gate.kind() + "/" + gate.name())
-					.contains("offload/blocking", "offload/cpu", "background/background");
+					.contains("offload/blocking", "offload/cpu", "offload/blocking-methods", "background/background");
 				assertThat(context).hasSingleBean(OffloadWebFilter.class)
 					.hasSingleBean(BackgroundTasksWebFilter.class)
 					.hasSingleBean(BackgroundTasks.class)
@@ -79,6 +80,22 @@ class FluxgateOffloadAutoConfigurationTests {
 	}
 
 	@Test
+	void eachControllerMethodGetsAShareOfTheBlockingExecutorUnlessSwitchedOff() {
+		this.runner.withPropertyValues("fluxgate.offload.blocking.threads=20", "fluxgate.offload.queue-target=40ms")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(OffloadedMethodsHandlerAdapter.class);
+				assertThat(context.getBean(GateRegistry.class).snapshots())
+					.filteredOn((gate) -> gate.name().equals("blocking-methods"))
+					.singleElement()
+					.satisfies((gate) -> assertThat(gate.limit()).isEqualTo(15));
+				assertThat(context.getBean(Offload.class).blockingExecutor().settings().queueTarget())
+					.isEqualTo(Duration.ofMillis(40));
+			});
+		this.runner.withPropertyValues("fluxgate.offload.blocking.method-share=100")
+			.run((context) -> assertThat(context).doesNotHaveBean(OffloadedMethodsHandlerAdapter.class));
+	}
+
+	@Test
 	void invalidPropertiesFailStartupNamingTheProperty() {
 		this.runner.withPropertyValues("fluxgate.offload.blocking.queue-capacity=-1").run((context) -> {
 			assertThat(context).hasFailed();
@@ -88,6 +105,13 @@ class FluxgateOffloadAutoConfigurationTests {
 				.hasMessageContaining("-1")
 				.hasMessageContaining("between 0 and 1000000");
 		});
+		this.runner.withPropertyValues("fluxgate.offload.blocking.method-share=0")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("fluxgate.offload.blocking.method-share")
+				.hasMessageContaining("between 1 and 100"));
+		this.runner.withPropertyValues("fluxgate.offload.queue-target=0ms")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("fluxgate.offload.queue-target"));
 		this.runner.withPropertyValues("fluxgate.event-loop.stall-threshold=0s")
 			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
 				.hasMessageContaining("fluxgate.event-loop.stall-threshold"));

@@ -187,6 +187,64 @@ class FluxgateConnectionPoolTests {
 			.contains("the pool is opening connections but none completed in 1s"));
 	}
 
+	@Test
+	void onceTheQueueStandsANewWaitIsCutToTheQueueTarget() throws Exception {
+		// max-acquire-time 30 s; a queue that stands (here: at once, after two hand-overs while it was non-empty) lets
+		// a new wait last 50 ms.
+		FluxgateConnectionPool pool = pool(h2(), 1, 1,
+				new AcquireLimits(Duration.ofSeconds(30), null, 0, Duration.ofMillis(50), Duration.ZERO), null);
+		pool.warmup().block(Duration.ofSeconds(10));
+		Connection held = pool.create().block(Duration.ofSeconds(5));
+		CompletableFuture<Connection> first = pool.create().toFuture();
+		CompletableFuture<Connection> second = pool.create().toFuture();
+		CompletableFuture<Connection> third = pool.create().toFuture();
+		Mono.from(held.close()).block(Duration.ofSeconds(5));
+		Mono.from(first.get(10, TimeUnit.SECONDS).close()).block(Duration.ofSeconds(5));
+		Connection handedOver = second.get(10, TimeUnit.SECONDS);
+
+		long start = System.nanoTime();
+		assertThatThrownBy(() -> pool.create().block(Duration.ofSeconds(20)))
+			.isInstanceOf(CapacityExceededException.class)
+			.hasRootCauseInstanceOf(R2dbcTimeoutException.class)
+			.satisfies((ex) -> {
+				CapacityExceededException exhausted = (CapacityExceededException) ex;
+				assertThat(exhausted.getReason()).isEqualTo("db-pool-exhausted");
+				assertThat(exhausted.getMessage()).contains("fluxgate.r2dbc.pool.queue-target (50ms)");
+				assertThat(exhausted.getHeaders().getFirst("Retry-After")).isEqualTo("1");
+				assertThat(exhausted.getStackTrace()).as("a refusal is cheap").isEmpty();
+				assertThat(exhausted.getCause().getStackTrace()).isEmpty();
+			});
+		// Far below the 30 s the wait would otherwise have lasted, however slow the machine.
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+		third.cancel(true);
+		Mono.from(handedOver.close()).block(Duration.ofSeconds(5));
+	}
+
+	@Test
+	void shortWaitsRacingHandOversNeverLoseAConnection() {
+		// A 1 ms queue target in a queue that stands at once: most waits run out just as a connection is handed over.
+		FluxgateConnectionPool pool = pool(h2(), 2, 2,
+				new AcquireLimits(Duration.ofSeconds(5), null, 0, Duration.ofMillis(1), Duration.ZERO), null);
+		pool.warmup().block(Duration.ofSeconds(10));
+		AtomicInteger served = new AtomicInteger();
+		Flux.range(0, 2000)
+			.flatMap((i) -> Mono.usingWhen(pool.create(), (connection) -> Mono.delay(Duration.ofNanos(i % 3 * 500_000))
+				.doOnNext((tick) -> served.incrementAndGet()), Connection::close)
+				.onErrorResume(CapacityExceededException.class, (ex) -> Mono.empty()), 32)
+			.blockLast(Duration.ofSeconds(120));
+		assertThat(served.get()).isPositive();
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (pool.getMetrics().orElseThrow().acquiredSize() > 0 && System.nanoTime() < deadline) {
+			Thread.onSpinWait();
+		}
+		assertThat(pool.getMetrics().orElseThrow().acquiredSize()).as("connections still held").isZero();
+		Connection again = pool.create().block(Duration.ofSeconds(10));
+		Connection second = pool.create().block(Duration.ofSeconds(10));
+		assertThat(again).isNotNull();
+		assertThat(second).isNotNull();
+		Mono.from(again.close()).then(Mono.from(second.close())).block(Duration.ofSeconds(5));
+	}
+
 	private FluxgateConnectionPool pool(ConnectionFactory factory, int initialSize, int maxSize, AcquireLimits limits,
 			AcquireTimer timer) {
 		ConnectionPoolConfiguration.Builder builder = ConnectionPoolConfiguration.builder()

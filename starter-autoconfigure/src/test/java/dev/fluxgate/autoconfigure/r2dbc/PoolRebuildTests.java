@@ -2,6 +2,7 @@ package dev.fluxgate.autoconfigure.r2dbc;
 
 import java.time.Duration;
 
+import dev.fluxgate.autoconfigure.validation.InvalidPropertyException;
 import dev.fluxgate.test.FluxgateTestApplication;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Connection;
@@ -14,6 +15,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Which pool Fluxgate rebuilds: the one Boot builds from {@code spring.r2dbc.pool.*}, never one an
@@ -30,6 +32,25 @@ class PoolRebuildTests {
 			assertThat(pool.getMetrics().orElseThrow().getMaxAllocatedSize()).isEqualTo(3);
 			assertThat(pool.getMetrics().orElseThrow().getMaxPendingAcquireSize()).isEqualTo(100);
 		}
+	}
+
+	@Test
+	void queueTargetAndIntervalComeFromTheProperties() {
+		try (ConfigurableApplicationContext context = start("spring.r2dbc.url=r2dbc:h2:mem:///queue",
+				"fluxgate.r2dbc.pool.queue-target=40ms", "fluxgate.r2dbc.pool.queue-interval=2s")) {
+			FluxgateConnectionPool pool = (FluxgateConnectionPool) context.getBean(ConnectionFactory.class);
+			assertThat(pool.limits().queueTarget()).isEqualTo(Duration.ofMillis(40));
+			assertThat(pool.limits().queueInterval()).isEqualTo(Duration.ofSeconds(2));
+		}
+	}
+
+	@Test
+	void anInvalidQueueTargetFailsStartupNamingPropertyAndValue() {
+		assertThatThrownBy(() -> start("spring.r2dbc.url=r2dbc:h2:mem:///invalid", "fluxgate.r2dbc.pool.queue-target=0s"))
+			.hasRootCauseInstanceOf(InvalidPropertyException.class)
+			.rootCause()
+			.hasMessageContaining("fluxgate.r2dbc.pool.queue-target")
+			.hasMessageContaining("PT0S");
 	}
 
 	@Test
