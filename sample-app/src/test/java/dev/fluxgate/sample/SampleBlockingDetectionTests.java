@@ -20,7 +20,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 @Tag("blockhound")
 @ExtendWith(StrictBlockingDetection.class)
 // The first H2 connections are opened while BlockHound's instrumentation and a cold JVM make startup slow (70 s on a
-// 2-core machine at load 19, where Fluxgate's 5 s max-create-connection-time failed schema.sql). This class is about
+// 2-core machine at load 19, where Fluxgate's then 5 s max-create-connection-time failed schema.sql; it is 20 s now). This class is about
 // event loops, not about how long a cold embedded database takes to open.
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = "spring.r2dbc.pool.max-create-connection-time=2m")

@@ -56,9 +56,12 @@ public final class BootPropertyDefaults {
 					+ "pool only, per attempt; applied by the pool Fluxgate rebuilds, not installed in the environment.");
 
 	private static final List<BootPropertyDefault> R2DBC_POOL = List.of(
-			new BootPropertyDefault("spring.r2dbc.pool.max-create-connection-time", "5s", "none: waits forever",
+			new BootPropertyDefault("spring.r2dbc.pool.max-create-connection-time", "20s", "none: waits forever",
 					"A database that accepts TCP but never finishes the handshake hangs pool growth, and every "
-							+ "request waiting for a new connection with it."),
+							+ "request waiting for a new connection with it. 20 s, like HikariCP's 30 s connection "
+							+ "timeout, is far above a healthy handshake even from a cold JVM on a busy machine "
+							+ "(5 s failed startups there), and below the 30 s request deadline, so a request that "
+							+ "waits for a hung database still gets 503 db-unavailable rather than 504."),
 			new BootPropertyDefault("spring.r2dbc.pool.max-validation-time", "2s", "none: waits forever",
 					"A validation query on a broken connection hangs the acquisition that triggered it."),
 			new BootPropertyDefault("spring.r2dbc.pool.max-life-time", "30m", "none: connections live forever",

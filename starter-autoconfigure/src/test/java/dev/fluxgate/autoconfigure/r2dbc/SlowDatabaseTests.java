@@ -40,7 +40,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * A slow but working database: PostgreSQL behind a proxy that holds every new connection for 2.5 s before
  * forwarding it, longer than the default {@code max-acquire-time} (1 s) and shorter than the default
- * {@code max-create-connection-time} (5 s). Startup, the first requests and pool growth succeed, as with plain Boot;
+ * {@code max-create-connection-time} (20 s). Startup, the first requests and pool growth succeed, as with plain Boot;
  * an exhausted pool still answers a fast 503; each failure names what happened.
  */
 class SlowDatabaseTests {
@@ -113,8 +113,8 @@ class SlowDatabaseTests {
 					.value(String.class, (detail) -> assertThat(detail)
 						.contains("within spring.r2dbc.pool.max-acquire-time (1s): all connections are busy")
 						.contains("1 of max-size 1 in use"));
-				// Two attempts of 1 s; waiting as for a connection being opened would take more than 5 s.
-				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+				// Two attempts of 1 s; waiting as for a connection being opened would take 20 s or more.
+				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
 			}
 			finally {
 				sleeping.dispose();

@@ -23,7 +23,7 @@ import reactor.test.StepVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class BulkheadTest {
+class BulkheadTests {
 
 	@Test
 	void onceTheQueueStandsANewWaiterWaitsOnlyTheTarget() {

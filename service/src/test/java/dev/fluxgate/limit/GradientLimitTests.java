@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  * Drives {@link GradientLimit} in virtual time: each "window" feeds a second's worth of outcomes at a chosen
  * latency and concurrency, then moves the clock on.
  */
-class GradientLimitTest {
+class GradientLimitTests {
 
 	private static final long MS = 1_000_000L;
 

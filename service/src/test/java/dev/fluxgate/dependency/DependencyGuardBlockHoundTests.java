@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 @Tag("blockhound") // installs BlockHound, which is JVM-wide: runs in a JVM of its own (see the parent pom)
-class DependencyGuardBlockHoundTest {
+class DependencyGuardBlockHoundTests {
 
 	@Test
 	void blockHoundDetectsBlockingOnEventLoops() {

@@ -23,7 +23,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class DependencyGuardTest {
+class DependencyGuardTests {
 
 	private static LoopbackServer server;
 
