@@ -106,6 +106,23 @@ public final class FluxgateOffloadAutoConfiguration {
 
 	}
 
+	/**
+	 * Also without controller offloading: besides mapping a full executor to 503, the filter keeps the request's
+	 * normal endings (client gone, body too slow, cancelled task) out of the ERROR log.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+	@ConditionalOnClass(WebFluxConfigurer.class)
+	static class OffloadWebFilterConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		OffloadWebFilter fluxgateOffloadWebFilter() {
+			return new OffloadWebFilter();
+		}
+
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 	@ConditionalOnClass(WebFluxConfigurer.class)
@@ -120,12 +137,6 @@ public final class FluxgateOffloadAutoConfiguration {
 		WebFluxConfigurer fluxgateBlockingExecutionConfigurer(Offload offload, FluxgateOffloadProperties properties) {
 			return new BlockingExecutionWebFluxConfigurer(offload.blockingExecutor(),
 					new PerMethodDecisions(new OffloadedControllerMethods(properties.getBlocking().getExclude())));
-		}
-
-		@Bean
-		@ConditionalOnMissingBean
-		OffloadWebFilter fluxgateOffloadWebFilter() {
-			return new OffloadWebFilter();
 		}
 
 		/**

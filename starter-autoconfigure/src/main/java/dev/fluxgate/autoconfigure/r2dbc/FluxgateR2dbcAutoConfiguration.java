@@ -74,6 +74,10 @@ public final class FluxgateR2dbcAutoConfiguration {
 			settings.bootProperty("r2dbc", "spring.r2dbc.pool.max-life-time", "none");
 			settings.fluxgateProperty("r2dbc", "fluxgate.r2dbc.pool.max-pending-acquire",
 					properties.getPool().getMaxPendingAcquire());
+			settings.fluxgateProperty("r2dbc", "fluxgate.r2dbc.pool.queue-target",
+					properties.getPool().getQueueTarget());
+			settings.fluxgateProperty("r2dbc", "fluxgate.r2dbc.pool.queue-interval",
+					properties.getPool().getQueueInterval());
 			PoolTimeoutsCoherence.check(connectionFactory, environment, settings);
 		};
 	}

@@ -95,8 +95,10 @@ class R2dbcPostgresIntegrationTests {
 			assertThatThrownBy(() -> Mono.from(pool.create()).block(Duration.ofSeconds(60)))
 				.isInstanceOfSatisfying(CapacityExceededException.class,
 						(ex) -> assertThat(ex.getReason()).isEqualTo("db-unavailable"))
-				.hasMessageContaining("did not complete within spring.r2dbc.pool.max-create-connection-time (20s)")
-				.hasRootCauseInstanceOf(java.util.concurrent.TimeoutException.class);
+				// The attempt's own creation timed out, or the pool's warm-up made no progress for as long: both
+				// name the creation timeout.
+				.hasMessageContaining("spring.r2dbc.pool.max-create-connection-time")
+				.hasMessageContaining("20s");
 			// Default spring.r2dbc.pool.max-create-connection-time is 20s; plain Boot waits forever. The 1s
 			// max-acquire-time bounds only the wait for a busy pool, so it does not cut the handshake short.
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(19500),
@@ -114,7 +116,7 @@ class R2dbcPostgresIntegrationTests {
 			assertThat(pool.getMaxAcquireTime()).isNull();
 			assertThat(((FluxgateConnectionPool) context.getBean(ConnectionFactory.class)).limits().maxAcquireTime())
 				.isEqualTo(Duration.ofSeconds(1));
-			assertThat(pool.getMaxCreateConnectionTime()).isEqualTo(Duration.ofSeconds(5));
+			assertThat(pool.getMaxCreateConnectionTime()).isEqualTo(Duration.ofSeconds(20));
 			assertThat(pool.getMaxValidationTime()).isEqualTo(Duration.ofSeconds(2));
 			assertThat(pool.getMaxLifeTime()).isEqualTo(Duration.ofMinutes(30));
 		}

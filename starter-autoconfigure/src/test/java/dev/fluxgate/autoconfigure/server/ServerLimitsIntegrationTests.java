@@ -62,6 +62,17 @@ class ServerLimitsIntegrationTests {
 	}
 
 	@Test
+	void bodyTrickledIsQuietAlsoWithoutControllerOffloading(CapturedOutput output) throws Exception {
+		// The request's drop hook is not part of controller offloading: switching that off keeps the log quiet.
+		try (ConfigurableApplicationContext context = start("fluxgate.server.request-read-timeout=1s",
+				"fluxgate.offload.blocking.controllers=false");
+				Socket socket = new Socket("127.0.0.1", port(context))) {
+			assertClosedWhileTrickling(socket, "/echo", "HTTP/1.1 408 Request Timeout");
+		}
+		assertThat(output).doesNotContain("RequestBodyTimeoutException").doesNotContain("onErrorDropped");
+	}
+
+	@Test
 	void bodyTrickledAfterTheHandlerAnsweredWithoutReadingItIsCutOff() throws Exception {
 		try (ConfigurableApplicationContext context = start("fluxgate.server.request-read-timeout=1s");
 				Socket socket = new Socket("127.0.0.1", port(context))) {
