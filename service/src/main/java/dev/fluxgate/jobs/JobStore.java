@@ -8,6 +8,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
+import dev.fluxgate.redis.RedisScripts;
+import dev.fluxgate.redis.RedisScripts.Script;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -15,14 +17,11 @@ import reactor.core.scheduler.Schedulers;
 
 import org.springframework.data.redis.connection.ReactiveRedisConnection;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
-import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.connection.stream.ByteBufferRecord;
 import org.springframework.data.redis.connection.stream.Consumer;
 import org.springframework.data.redis.connection.stream.ReadOffset;
 import org.springframework.data.redis.connection.stream.StreamOffset;
 import org.springframework.data.redis.connection.stream.StreamReadOptions;
-import org.springframework.data.redis.core.script.DigestUtils;
-import org.springframework.data.redis.core.script.RedisScript;
 
 /**
  * Every Redis command of the jobs engine. Each change of a job's state is one Lua script over the keys of one queue
@@ -37,8 +36,7 @@ final class JobStore {
 			""";
 
 	/** Returns {1, id} stored, {0, first id} duplicate idempotency key, {-1, ''} queue full. */
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> SUBMIT = script(NOW + """
+	private static final Script SUBMIT = RedisScripts.script(NOW + """
 			if #KEYS > 2 then
 			  local first = redis.call('GET', KEYS[3])
 			  if first then return {0, first} end
@@ -55,8 +53,7 @@ final class JobStore {
 			""");
 
 	/** Moves due jobs into the stream; returns {moved, ms until the next is due or -1}. */
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> PROMOTE = script(NOW + """
+	private static final Script PROMOTE = RedisScripts.script(NOW + """
 			local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 			for _, member in ipairs(due) do
 			  local job = cjson.decode(member)
@@ -70,8 +67,7 @@ final class JobStore {
 			""");
 
 	/** Acknowledges and deletes finished jobs; returns how many were deleted. */
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> ACK = script("""
+	private static final Script ACK = RedisScripts.script("""
 			redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))
 			return {redis.call('XDEL', KEYS[1], unpack(ARGV, 2))}
 			""");
@@ -81,8 +77,7 @@ final class JobStore {
 	 * it (-1), in the same step as acknowledging it. Returns {0} when the entry was no longer pending (another
 	 * consumer took it over and finished it), so nothing is added twice.
 	 */
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> SETTLE = script(NOW + """
+	private static final Script SETTLE = RedisScripts.script(NOW + """
 			if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return {0} end
 			redis.call('XDEL', KEYS[1], ARGV[2])
 			local delay = tonumber(ARGV[8])
@@ -102,8 +97,7 @@ final class JobStore {
 	 * an hour with nothing pending (each restart of an instance adds one). Returns the jobs flat: entry id, id,
 	 * payload, attempts, enqueued, for each.
 	 */
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> RECLAIM = script("""
+	private static final Script RECLAIM = RedisScripts.script("""
 			local claimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], '0-0', 'COUNT', ARGV[4])
 			local out = {}
 			for _, entry in ipairs(claimed[2]) do
@@ -127,21 +121,18 @@ final class JobStore {
 			""");
 
 	/** Renews the running jobs of a live consumer (resets their idle time), so nobody takes them over. */
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> RENEW = script("""
+	private static final Script RENEW = RedisScripts.script("""
 			return {#redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, unpack(ARGV, 3), 'JUSTID')}
 			""");
 
 	/** Creates the consumer group (reading from the start, so jobs submitted before any consumer are not skipped). */
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> CREATE_GROUP = script("""
+	private static final Script CREATE_GROUP = RedisScripts.script("""
 			local ok = pcall(redis.call, 'XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
 			return {ok and 1 or 0}
 			""");
 
 	/** Returns {stream length, pending, delayed, dead, oldest age in ms or -1}. */
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> STATS = script(NOW + """
+	private static final Script STATS = RedisScripts.script(NOW + """
 			local pending = 0
 			local ok, summary = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1])
 			if ok then pending = summary[1] end
@@ -152,8 +143,7 @@ final class JobStore {
 			""");
 
 	/** Moves up to ARGV[1] dead letters, oldest first, back into the stream with their attempts reset. */
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> REPLAY = script("""
+	private static final Script REPLAY = RedisScripts.script("""
 			local dead = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', tonumber(ARGV[1]))
 			for _, entry in ipairs(dead) do
 			  local f = {}
@@ -165,8 +155,7 @@ final class JobStore {
 			""");
 
 	/** The newest dead letters, flat: id, attempts, failed (epoch ms), error, for each. */
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> DEAD_LETTERS = script("""
+	private static final Script DEAD_LETTERS = RedisScripts.script("""
 			local out = {}
 			for _, entry in ipairs(redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', tonumber(ARGV[1]))) do
 			  local f = {}
@@ -179,32 +168,16 @@ final class JobStore {
 
 	private final ReactiveRedisConnectionFactory connectionFactory;
 
-	private volatile @Nullable ReactiveRedisConnection commands;
+	private final RedisScripts scripts;
 
 	JobStore(ReactiveRedisConnectionFactory connectionFactory) {
 		this.connectionFactory = connectionFactory;
+		this.scripts = new RedisScripts(connectionFactory);
 	}
 
-	/** Release the connection handle; the factory's shared connection stays open. */
+	/** Release the scripts' connection handle; the factory's shared connection stays open. */
 	void close() {
-		ReactiveRedisConnection connection = this.commands;
-		this.commands = null;
-		if (connection != null) {
-			connection.closeLater().onErrorResume((ex) -> Mono.empty()).subscribe();
-		}
-	}
-
-	@SuppressWarnings("rawtypes")
-	private static RedisScript<List> script(String lua) {
-		return new Script<>(lua, DigestUtils.sha1DigestAsHex(lua), List.class);
-	}
-
-	/**
-	 * An immutable script: Spring Data's {@code DefaultRedisScript} takes a lock in every {@code getSha1()}, which
-	 * parks an event loop when two of them run a script at the same moment.
-	 */
-	private record Script<T>(String getScriptAsString, String getSha1, Class<T> getResultType)
-			implements RedisScript<T> {
+		this.scripts.close();
 	}
 
 	Mono<SubmitResult> submit(JobKeys keys, String id, String payload, Duration delay, long maxLength,
@@ -329,76 +302,9 @@ final class JobStore {
 		});
 	}
 
-	/**
-	 * Run a script on one long-lived connection handle (of the factory's shared connection): cheaper per call than a
-	 * template, which opens and closes a handle around every command. {@code EVALSHA} first, the script itself
-	 * when Redis does not have it yet.
-	 */
-	@SuppressWarnings("rawtypes")
-	private Mono<List<Object>> run(RedisScript<List> script, List<String> keys, List<String> args) {
-		return commands().flatMap((connection) -> connection.scriptingCommands()
-			.evalSha(script.getSha1(), ReturnType.MULTI, keys.size(), buffers(keys, args))
-			.onErrorResume(JobStore::noScript, (ex) -> connection.scriptingCommands()
-				.eval(bytes(script.getScriptAsString()), ReturnType.MULTI, keys.size(), buffers(keys, args)))
-			.collectList()
-			.map(JobStore::strings));
-	}
-
-	private Mono<ReactiveRedisConnection> commands() {
-		ReactiveRedisConnection connection = this.commands;
-		if (connection != null) {
-			return Mono.just(connection);
-		}
-		// Opening the shared connection may wait for it: off the event loops, once.
-		return openConnection().map((opened) -> {
-			synchronized (this) {
-				if (this.commands == null) {
-					this.commands = opened;
-					return opened;
-				}
-			}
-			opened.closeLater().subscribe();
-			return this.commands;
-		});
-	}
-
-	private static ByteBuffer[] buffers(List<String> keys, List<String> args) {
-		ByteBuffer[] buffers = new ByteBuffer[keys.size() + args.size()];
-		int i = 0;
-		for (String key : keys) {
-			buffers[i++] = bytes(key);
-		}
-		for (String arg : args) {
-			buffers[i++] = bytes(arg);
-		}
-		return buffers;
-	}
-
-	private static boolean noScript(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {
-			if (String.valueOf(cause.getMessage()).contains("NOSCRIPT")) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	/** A script's reply as a flat list of strings and numbers (Redis bulk strings arrive as bytes). */
-	private static List<Object> strings(List<Object> reply) {
-		List<?> values = (reply.size() == 1 && reply.get(0) instanceof List<?> inner) ? inner : reply;
-		List<Object> result = new ArrayList<>(values.size());
-		for (Object value : values) {
-			if (value instanceof ByteBuffer buffer) {
-				result.add(string(buffer));
-			}
-			else if (value instanceof byte[] array) {
-				result.add(new String(array, StandardCharsets.UTF_8));
-			}
-			else {
-				result.add(value);
-			}
-		}
-		return result;
+	/** Run a script on the shared connection's long-lived handle (see {@link RedisScripts}). */
+	private Mono<List<Object>> run(Script script, List<String> keys, List<String> args) {
+		return this.scripts.run(script, keys, args);
 	}
 
 	private static JobEntry entry(ByteBufferRecord record) {

@@ -12,6 +12,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 import dev.fluxgate.overload.CapacityExceededException;
+import dev.fluxgate.redis.RedisScripts;
+import dev.fluxgate.redis.RedisScripts.Script;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.micrometer.core.instrument.Counter;
@@ -24,8 +26,6 @@ import reactor.core.scheduler.Schedulers;
 
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
-import org.springframework.data.redis.core.script.DigestUtils;
-import org.springframework.data.redis.core.script.RedisScript;
 
 /**
  * Buckets shared by every instance through Redis: one atomic Lua script per decision, timed by the Redis server
@@ -41,16 +41,14 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimitBackend.class);
 
 	/**
-	 * Read once (a resource-backed script re-checks the file's modification time on every call), and immutable:
-	 * Spring Data's {@code DefaultRedisScript} takes a lock in every {@code getSha1()}, which parks an event loop
-	 * when two requests run the script at the same moment.
+	 * Read once: a resource-backed script re-checks the file's modification time on every call. Run through
+	 * {@link RedisScripts}, which takes no lock on an event loop.
 	 */
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> SCRIPT = script(loadScript());
+	private static final Script SCRIPT = RedisScripts.script(loadScript());
 
 	private static final int MAX_RAW_KEY_LENGTH = 64;
 
-	private final ReactiveStringRedisTemplate redis;
+	private final RedisScripts scripts;
 
 	private final String keyPrefix;
 
@@ -69,7 +67,7 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 
 	/**
 	 * A Redis backend.
-	 * @param redis the template
+	 * @param redis the template; its connection factory runs the script
 	 * @param keyPrefix prefix of every key
 	 * @param timeout longest wait for one decision
 	 * @param circuitBreaker the breaker around Redis
@@ -80,7 +78,7 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 	public RedisRateLimitBackend(ReactiveStringRedisTemplate redis, String keyPrefix, Duration timeout,
 			CircuitBreaker circuitBreaker, RateLimitFailurePolicy failurePolicy, RateLimitBackend fallback,
 			MeterRegistry meterRegistry) {
-		this.redis = redis;
+		this.scripts = new RedisScripts(redis.getConnectionFactory());
 		this.keyPrefix = keyPrefix;
 		this.timeout = timeout;
 		this.circuitBreaker = circuitBreaker;
@@ -111,7 +109,7 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 	 */
 	public Mono<Void> warmUp() {
 		// no keys: the script only reads the server time and returns {1, 0}
-		return this.redis.execute(SCRIPT, List.of(), List.of())
+		return this.scripts.run(SCRIPT, List.of(), List.of())
 			.then()
 			.doOnSuccess((done) -> this.connected = true);
 	}
@@ -125,13 +123,7 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 			args.add(Long.toString(window.limit()));
 			args.add(Long.toString(window.period().toNanos() / 1000));
 		}
-		return this.redis.execute(SCRIPT, keys, args)
-			.collectList()
-			.map((result) -> toDecision(policy, flatten(result)));
-	}
-
-	private static List<?> flatten(List<?> result) {
-		return (result.size() == 1 && result.get(0) instanceof List<?> list) ? list : result;
+		return this.scripts.run(SCRIPT, keys, args).map((result) -> toDecision(policy, result));
 	}
 
 	private static RateLimitDecision toDecision(RateLimitPolicy policy, List<?> values) {
@@ -160,15 +152,6 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 					"The rate limiter cannot reach its backend", Duration.ofSeconds(1), ex));
 			case LOCAL_FALLBACK -> this.fallback.tryConsume(policy, key);
 		};
-	}
-
-	@SuppressWarnings("rawtypes")
-	private static RedisScript<List> script(String lua) {
-		return new Script<>(lua, DigestUtils.sha1DigestAsHex(lua), List.class);
-	}
-
-	private record Script<T>(String getScriptAsString, String getSha1, Class<T> getResultType)
-			implements RedisScript<T> {
 	}
 
 	private static String loadScript() {

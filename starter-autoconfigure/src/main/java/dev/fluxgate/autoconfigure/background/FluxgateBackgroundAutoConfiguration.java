@@ -52,9 +52,10 @@ public final class FluxgateBackgroundAutoConfiguration {
 	@Bean
 	ConcurrencySettingsContributor fluxgateBackgroundSettings(FluxgateBackgroundProperties properties) {
 		return (settings) -> {
-			settings.fluxgateProperty("background", "fluxgate.background.concurrency", properties.getConcurrency());
+			settings.fluxgateProperty("background", "fluxgate.background.threads", properties.getThreads());
 			settings.fluxgateProperty("background", "fluxgate.background.queue-capacity",
 					properties.getQueueCapacity());
+			settings.fluxgateProperty("background", "fluxgate.background.retry-after", properties.getRetryAfter());
 			settings.bootProperty("background", SHUTDOWN_TIMEOUT_PROPERTY, "30s");
 		};
 	}

@@ -79,6 +79,10 @@ public final class FluxgateOffloadAutoConfiguration {
 			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.queue-capacity",
 					blocking.getQueueCapacity());
 			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.controllers", blocking.isControllers());
+			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.exclude", blocking.getExclude());
+			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.keep-alive", blocking.getKeepAlive());
+			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.retry-after", blocking.getRetryAfter());
+			settings.fluxgateProperty("offload", "fluxgate.offload.cpu.retry-after", properties.getCpu().getRetryAfter());
 			settings.fluxgateProperty("offload", "fluxgate.offload.blocking.method-share",
 					blocking.getMethodShare() + " %");
 			settings.fluxgateProperty("offload", "fluxgate.offload.queue-target", properties.getQueueTarget());

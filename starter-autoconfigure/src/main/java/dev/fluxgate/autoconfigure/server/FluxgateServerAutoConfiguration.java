@@ -99,6 +99,16 @@ public final class FluxgateServerAutoConfiguration {
 					properties.getConcurrency().getLimit());
 			settings.fluxgateProperty("server", "fluxgate.server.concurrency.shadow",
 					properties.getConcurrency().isShadow());
+			settings.fluxgateProperty("server", "fluxgate.server.concurrency.retry-after",
+					properties.getConcurrency().getRetryAfter());
+			settings.fluxgateProperty("server", "fluxgate.server.concurrency.excluded-paths",
+					properties.getConcurrency().getExcludedPaths());
+			settings.fluxgateProperty("server", "fluxgate.server.deadline.forward",
+					properties.getDeadline().isForward());
+			settings.fluxgateProperty("server", "fluxgate.server.deadline.envoy-header",
+					properties.getDeadline().isEnvoyHeader());
+			settings.fluxgateProperty("server", "fluxgate.server.deadline.excluded-paths",
+					properties.getDeadline().getExcludedPaths());
 			settings.bootProperty("server", "spring.webflux.multipart.max-parts", "-1");
 			settings.bootProperty("server", "spring.webflux.multipart.max-disk-usage-per-part", "-1");
 		};

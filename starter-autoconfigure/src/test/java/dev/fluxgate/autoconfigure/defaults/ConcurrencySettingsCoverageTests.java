@@ -37,20 +37,7 @@ class ConcurrencySettingsCoverageTests {
 			Map.entry("fluxgate.jobs.enabled", "when false the jobs section is absent"),
 			Map.entry("fluxgate.overload.dependency-failures.enabled", "logging only, no limit"),
 			Map.entry("fluxgate.metrics.r2dbc-acquire.enabled", "a meter switch, no limit"),
-			Map.entry("fluxgate.offload.bounded-elastic-metrics", "a meter switch, no limit"),
-			// Not reported yet: each belongs to a contributor outside this change (background, offload, server). A
-			// new property must not join this list without a reason.
-			Map.entry("fluxgate.background.threads", "reported under its old name, fluxgate.background.concurrency"),
-			Map.entry("fluxgate.background.retry-after", "not reported yet (background contributor)"),
-			Map.entry("fluxgate.offload.blocking.exclude", "not reported yet (offload contributor)"),
-			Map.entry("fluxgate.offload.blocking.keep-alive", "not reported yet (offload contributor)"),
-			Map.entry("fluxgate.offload.blocking.retry-after", "not reported yet (offload contributor)"),
-			Map.entry("fluxgate.offload.cpu.retry-after", "not reported yet (offload contributor)"),
-			Map.entry("fluxgate.server.concurrency.excluded-paths", "not reported yet (server contributor)"),
-			Map.entry("fluxgate.server.concurrency.retry-after", "not reported yet (server contributor)"),
-			Map.entry("fluxgate.server.deadline.envoy-header", "not reported yet (server contributor)"),
-			Map.entry("fluxgate.server.deadline.excluded-paths", "not reported yet (server contributor)"),
-			Map.entry("fluxgate.server.deadline.forward", "not reported yet (server contributor)"));
+			Map.entry("fluxgate.offload.bounded-elastic-metrics", "a meter switch, no limit"));
 
 	@Test
 	void everyBoundFluxgatePropertyIsReported() throws IOException {
