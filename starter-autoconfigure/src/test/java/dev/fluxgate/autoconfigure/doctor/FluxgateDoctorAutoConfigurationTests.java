@@ -74,10 +74,14 @@ class FluxgateDoctorAutoConfigurationTests {
 				.counter("fluxgate.blocking.calls", "method", "com.example.CatalogRepository.findAll")
 				.increment();
 
-			// The endpoint answers from the doctor's samples, at most one sample interval old. A busy machine may add
-			// findings of its own (event-loop lag), so only the two this test causes are asserted, in their order.
-			await().atMost(Duration.ofSeconds(30))
-				.untilAsserted(() -> assertThat(causedFindings(endpoint(context))).hasSize(2));
+			// The endpoint answers from the doctor's samples, at most one sample interval old. Rejections count from
+			// the doctor's first sample, which a busy machine may take after the one above: keep rejecting until
+			// the doctor has seen one. A busy machine may also add findings of its own (event-loop lag), so only the
+			// two this test causes are asserted, in their order.
+			await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+				stats.rejected("full");
+				assertThat(causedFindings(endpoint(context))).hasSize(2);
+			});
 			ConcurrencyDescriptor body = endpoint(context);
 
 			List<Finding> findings = causedFindings(body);
@@ -91,7 +95,7 @@ class FluxgateDoctorAutoConfigurationTests {
 				assertThat(resource.capacity()).isEqualTo(4);
 				assertThat(resource.inUse()).isEqualTo(4);
 				assertThat(resource.headroom()).isZero();
-				assertThat(resource.rejected()).containsEntry("full", 1L);
+				assertThat(resource.rejected().get("full")).isPositive();
 			});
 			assertThat(body.getSettings().values()).isNotEmpty();
 			assertThat(body.getSaturation()).isNotNull();
