@@ -80,7 +80,8 @@ class OffloadControllerTests {
 	void trivialEndpointAnswersWhileImperativeHandlersBlock() throws Exception {
 		// Causal, not timed: /hello must answer while every sleeper is still blocked, however slow the machine.
 		release = new CountDownLatch(1);
-		start("fluxgate.offload.blocking.threads=" + SLEEPERS);
+		// The sleepers take every thread of the executor, so the per-method share (which would keep some back) is off.
+		start("fluxgate.offload.blocking.threads=" + SLEEPERS, "fluxgate.offload.blocking.method-share=100");
 		List<CompletableFuture<HttpResponse<String>>> sleepers = sendConcurrently("/sleep", SLEEPERS);
 		awaitGate((gate) -> gate.inFlight() == SLEEPERS);
 
