@@ -3,14 +3,12 @@ package dev.fluxgate.offload;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.AbstractExecutorService;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.RunnableFuture;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -103,10 +101,9 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 					+ "deadline expired): taken out of the queue, or interrupted while running")
 			.tag("gate", settings.name())
 			.register(meters);
-		BlockingQueue<Runnable> queue = (settings.queueCapacity() > 0)
-				? new ArrayBlockingQueue<>(settings.queueCapacity()) : new SynchronousQueue<>();
 		this.pool = new ThreadPoolExecutor(settings.threads(), settings.threads(),
-				settings.keepAlive().toNanos(), TimeUnit.NANOSECONDS, queue, threadFactory(settings),
+				settings.keepAlive().toNanos(), TimeUnit.NANOSECONDS, new HandOffQueue(settings.queueCapacity()),
+				threadFactory(settings),
 				(task, executor) -> reject());
 		this.pool.allowCoreThreadTimeOut(true);
 	}

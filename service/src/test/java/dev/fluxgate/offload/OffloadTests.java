@@ -1,9 +1,12 @@
 package dev.fluxgate.offload;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.fluxgate.deadline.Deadline;
 import dev.fluxgate.eventloop.StrictBlockingDetection;
@@ -17,10 +20,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 @Tag("blockhound") // installs BlockHound, which is JVM-wide: runs in a JVM of its own (see the parent pom)
 @ExtendWith(StrictBlockingDetection.class)
@@ -175,6 +180,54 @@ class OffloadTests {
 			.expectError(DeadlineExceededException.class)
 			.verify(Duration.ofSeconds(5));
 		assertThat(this.blocking.snapshot().admitted()).isEqualTo(1);
+	}
+
+	/**
+	 * Event loops submit offloaded work while the executor's workers take it: a queue with a lock parks a loop each
+	 * time a worker holds it (seen as a refused request under BlockHound on a busy machine). Many loops submitting at
+	 * once, with workers coming and going (a 1 ms keep-alive), must never block one.
+	 */
+	@Test
+	void submittingFromManyEventLoopsAtOnceNeverBlocksThem() throws Exception {
+		BoundedExecutor executor = new BoundedExecutor(
+				new BoundedExecutorSettings("contended", 4, 64, Duration.ofMillis(1), Duration.ofSeconds(1), false),
+				this.registry);
+		Scheduler loops = Schedulers.newParallel("contended-loop", 4);
+		List<Throwable> blocked = new CopyOnWriteArrayList<>();
+		AtomicInteger ran = new AtomicInteger();
+		AtomicInteger accepted = new AtomicInteger();
+		CountDownLatch submitted = new CountDownLatch(4);
+		try {
+			for (int loop = 0; loop < 4; loop++) {
+				loops.schedule(() -> {
+					try {
+						for (int i = 0; i < 50_000; i++) {
+							try {
+								executor.execute(ran::incrementAndGet);
+								accepted.incrementAndGet();
+							}
+							catch (OffloadRejectedException ex) {
+								// full: the overload contract, not a blocked loop
+							}
+						}
+					}
+					catch (Throwable ex) {
+						blocked.add(ex);
+					}
+					finally {
+						submitted.countDown();
+					}
+				});
+			}
+			assertThat(submitted.await(60, TimeUnit.SECONDS)).isTrue();
+			assertThat(blocked).isEmpty();
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(ran).hasValue(accepted.get()));
+			assertThat(executor.snapshot().queued()).isZero();
+		}
+		finally {
+			loops.dispose();
+			executor.close();
+		}
 	}
 
 	private double cancelledCount() {
