@@ -82,7 +82,7 @@ class OffloadControllerTests {
 		release = new CountDownLatch(1);
 		// The sleepers take every thread of the executor, so the per-method share (which would keep some back) is off.
 		start("fluxgate.offload.blocking.threads=" + SLEEPERS, "fluxgate.offload.blocking.method-share=100");
-		List<CompletableFuture<HttpResponse<String>>> sleepers = sendOneAtATime("/sleep", SLEEPERS);
+		List<CompletableFuture<HttpResponse<String>>> sleepers = sendConcurrently("/sleep", SLEEPERS);
 		awaitGate((gate) -> gate.inFlight() == SLEEPERS);
 
 		for (int i = 0; i < 5; i++) {
@@ -127,7 +127,7 @@ class OffloadControllerTests {
 		// One method takes all the threads here: the executor's own bound, not the per-method share, is under test.
 		start("fluxgate.offload.blocking.threads=2", "fluxgate.offload.blocking.queue-capacity=2",
 				"fluxgate.offload.blocking.retry-after=3s", "fluxgate.offload.blocking.method-share=100");
-		List<CompletableFuture<HttpResponse<String>>> held = sendOneAtATime("/held", 4);
+		List<CompletableFuture<HttpResponse<String>>> held = sendConcurrently("/held", 4);
 		awaitGate((gate) -> gate.inFlight() == 2 && gate.queued() == 2);
 
 		HttpResponse<String> rejected = get("/held");
@@ -239,22 +239,6 @@ class OffloadControllerTests {
 		List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
 			responses.add(this.client.sendAsync(request(path), HttpResponse.BodyHandlers.ofString()));
-		}
-		return responses;
-	}
-
-	/**
-	 * Requests sent one after another, each once the one before reached the executor (running or queued): what is
-	 * under test is the executor, not how a burst of new connections reaches a server on a busy machine (with a CPU
-	 * burner beside the build, some of a concurrent burst once never reached it within a minute).
-	 */
-	private List<CompletableFuture<HttpResponse<String>>> sendOneAtATime(String path, int count)
-			throws InterruptedException {
-		List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
-		for (int i = 1; i <= count; i++) {
-			responses.add(this.client.sendAsync(request(path), HttpResponse.BodyHandlers.ofString()));
-			int sent = i;
-			awaitGate((gate) -> gate.inFlight() + gate.queued() >= sent);
 		}
 		return responses;
 	}
