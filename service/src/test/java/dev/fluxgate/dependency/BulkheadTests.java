@@ -171,11 +171,17 @@ class BulkheadTests {
 			Mono<Integer> tracked = Mono.defer(() -> {
 				int now = running.incrementAndGet();
 				maxRunning.accumulateAndGet(now, Math::max);
-				// once, before the signal travels on (and the permit passes to the next call)
-				java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+				// once, before the signal travels on (and the permit passes to the next call). A lock, not a flag:
+				// a completion and a cancel can race, and the one that loses must not go on (and release the permit)
+				// before the winner has counted the call out, or the next call is counted in first.
+				Object callLock = new Object();
+				boolean[] ended = new boolean[1];
 				Runnable end = () -> {
-					if (ended.compareAndSet(false, true)) {
-						running.decrementAndGet();
+					synchronized (callLock) {
+						if (!ended[0]) {
+							ended[0] = true;
+							running.decrementAndGet();
+						}
 					}
 				};
 				return work.doOnTerminate(end).doOnCancel(end);
