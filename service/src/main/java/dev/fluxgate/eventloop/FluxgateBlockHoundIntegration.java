@@ -22,6 +22,12 @@ public class FluxgateBlockHoundIntegration implements BlockHoundIntegration {
 		// list it yet (line/armeria#6344). Seen on parallel-1 encoding a response body (RateLimitBlockHoundTests).
 		builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines");
 		builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
+		// The JDK's ThreadPoolExecutor (under Fluxgate's offload executors) starting a worker: its worker-set lock is
+		// held to add one worker to a set (the thread starts after it is released), and contended only by another
+		// start or an idle worker's exit. Reactor's own integration allows that exit (processWorkerExit); this is the
+		// other side of the same lock, taken on a loop when it offloads a task while a thread is (re)started. The
+		// executors' queue itself takes no lock on the submitting side (offload.HandOffQueue).
+		builder.allowBlockingCallsInside("java.util.concurrent.ThreadPoolExecutor", "addWorker");
 		// Resilience4j's circuit-breaker metrics: a lock around an in-memory ring of call outcomes, held only to
 		// add one outcome or read the aggregate; contended event loops park for that instant.
 		for (String window : new String[] { "FixedSizeSlidingWindowMetrics", "SlidingTimeWindowMetrics" }) {
