@@ -18,6 +18,7 @@ import dev.fluxgate.overload.CapacityExceededException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,9 +73,9 @@ public final class BackgroundTasks implements Gate {
 	/**
 	 * Background tasks.
 	 * @param settings the bounds
-	 * @param registry where to publish meters; {@code null} for none
+	 * @param registry where to publish meters; without one the tasks are counted but not published
 	 */
-	public BackgroundTasks(BackgroundTasksSettings settings, MeterRegistry registry) {
+	public BackgroundTasks(BackgroundTasksSettings settings, @Nullable MeterRegistry registry) {
 		this.settings = settings;
 		MeterRegistry meters = (registry != null) ? registry : new CompositeMeterRegistry();
 		this.stats = new GateStats(name(), kind(), meters);
@@ -136,7 +137,7 @@ public final class BackgroundTasks implements Gate {
 			throw rejected(FULL_REASON, "Too many background tasks: %d running and %d queued"
 				.formatted(this.running.get(), queued()));
 		}
-		List<Runnable> pending = exchange.getAttributeOrDefault(AFTER_RESPONSE_ATTRIBUTE, null);
+		@Nullable List<Runnable> pending = exchange.getAttribute(AFTER_RESPONSE_ATTRIBUTE);
 		if (pending == null) {
 			pending = new ArrayList<>();
 			exchange.getAttributes().put(AFTER_RESPONSE_ATTRIBUTE, pending);
@@ -148,7 +149,7 @@ public final class BackgroundTasks implements Gate {
 
 	/** Called by the web filter when the exchange is complete; the tasks' slots are already taken. */
 	void runAfterResponse(ServerWebExchange exchange) {
-		List<Runnable> pending = exchange.getAttribute(AFTER_RESPONSE_ATTRIBUTE);
+		@Nullable List<Runnable> pending = exchange.getAttribute(AFTER_RESPONSE_ATTRIBUTE);
 		if (pending == null) {
 			return;
 		}

@@ -25,6 +25,7 @@ import dev.fluxgate.overload.CapacityExceededException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,13 +83,13 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	/**
 	 * An executor.
 	 * @param settings its bounds
-	 * @param registry where to publish meters; {@code null} for none
+	 * @param registry where to publish meters; without one the executor counts but does not publish
 	 */
-	public BoundedExecutor(BoundedExecutorSettings settings, MeterRegistry registry) {
+	public BoundedExecutor(BoundedExecutorSettings settings, @Nullable MeterRegistry registry) {
 		this(settings, registry, System::nanoTime);
 	}
 
-	BoundedExecutor(BoundedExecutorSettings settings, MeterRegistry registry, LongSupplier nanoClock) {
+	BoundedExecutor(BoundedExecutorSettings settings, @Nullable MeterRegistry registry, LongSupplier nanoClock) {
 		this.settings = settings;
 		this.standing = new StandingQueue(settings.queueTarget(), settings.queueInterval(),
 				(long) StandingQueue.DEFAULT_TURNOVERS * settings.threads(), nanoClock);

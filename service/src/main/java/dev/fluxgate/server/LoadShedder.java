@@ -12,6 +12,7 @@ import dev.fluxgate.limit.ConcurrencyLimit;
 import dev.fluxgate.limit.Outcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The server's concurrency gate: admits a request while fewer than {@link ConcurrencyLimit#current()} are in flight,
@@ -45,20 +46,20 @@ public final class LoadShedder implements Gate {
 
 	private final LongAdder shadowRejected = new LongAdder();
 
-	private final Counter shadowRejectedCounter;
+	private final @Nullable Counter shadowRejectedCounter;
 
 	/**
 	 * A shedder on the system clock.
 	 * @param name the gate name, for example {@code server}
 	 * @param limit the concurrency limit
 	 * @param shadow whether to measure only, never reject
-	 * @param meterRegistry where to publish meters; {@code null} for nowhere
+	 * @param meterRegistry where to publish meters; without one the shedder counts but does not publish
 	 */
-	public LoadShedder(String name, ConcurrencyLimit limit, boolean shadow, MeterRegistry meterRegistry) {
+	public LoadShedder(String name, ConcurrencyLimit limit, boolean shadow, @Nullable MeterRegistry meterRegistry) {
 		this(name, limit, shadow, meterRegistry, System::nanoTime);
 	}
 
-	LoadShedder(String name, ConcurrencyLimit limit, boolean shadow, MeterRegistry meterRegistry,
+	LoadShedder(String name, ConcurrencyLimit limit, boolean shadow, @Nullable MeterRegistry meterRegistry,
 			LongSupplier nanoClock) {
 		this.name = name;
 		this.limit = limit;
@@ -77,7 +78,7 @@ public final class LoadShedder implements Gate {
 	 * Admit one unit of work if the limit allows it.
 	 * @return the permit to release when the work ends, or {@code null} when rejected
 	 */
-	public Permit tryAcquire() {
+	public @Nullable Permit tryAcquire() {
 		int limitNow = this.limit.current();
 		int current;
 		do {
