@@ -138,7 +138,7 @@ class PendingAcquireLimitPostProcessor
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		MeterRegistry registry = this.meterRegistry.getIfUnique();
+		@Nullable MeterRegistry registry = this.meterRegistry.getIfAvailable();
 		if (registry != null) {
 			this.timers.forEach((timer) -> timer.bindTo(registry));
 		}

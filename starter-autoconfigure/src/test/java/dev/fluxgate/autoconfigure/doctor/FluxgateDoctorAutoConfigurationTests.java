@@ -66,7 +66,7 @@ class FluxgateDoctorAutoConfigurationTests {
 	void blockingDetectionComesBeforeGateRejectionsWithItsFrame() {
 		this.runner.withPropertyValues("management.endpoints.web.exposure.include=concurrency").run((context) -> {
 			GateRegistry gates = context.getBean(GateRegistry.class);
-			GateStats stats = new GateStats("server", "shedding", gates.meterRegistry());
+			GateStats stats = new GateStats("server", "shedding", context.getBean(MeterRegistry.class));
 			gates.register(new FixedGate(stats));
 			stats.rejected("full");
 			// What the event-loop work's BlockHound callback publishes in warn mode.
@@ -117,7 +117,7 @@ class FluxgateDoctorAutoConfigurationTests {
 				context.getBean(CircuitBreakerRegistry.class).circuitBreaker("catalog").transitionToOpenState();
 				GateRegistry gates = context.getBean(GateRegistry.class);
 				gates.register(new FixedGate("catalog", Bulkhead.KIND,
-						new GateStats("catalog", Bulkhead.KIND, gates.meterRegistry())));
+						new GateStats("catalog", Bulkhead.KIND, context.getBean(MeterRegistry.class))));
 				await().atMost(Duration.ofSeconds(30))
 					.untilAsserted(() -> assertThat(endpoint(context).getResources()).singleElement()
 						.satisfies((resource) -> {
