@@ -14,8 +14,6 @@ import dev.fluxgate.autoconfigure.health.FluxgateHealthAutoConfiguration;
 import dev.fluxgate.autoconfigure.validation.InvalidPropertyException;
 import dev.fluxgate.dependency.Bulkhead;
 import dev.fluxgate.doctor.Category;
-import dev.fluxgate.doctor.EventLoopSignal;
-import dev.fluxgate.doctor.EventLoopSignalSource;
 import dev.fluxgate.doctor.Finding;
 import dev.fluxgate.gate.Gate;
 import dev.fluxgate.gate.GateRegistry;
