@@ -46,7 +46,7 @@ public final class FluxgateDoctorAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	MeterSignals fluxgateMeterSignals(ObjectProvider<MeterRegistry> meterRegistry) {
-		return new MeterSignals(meterRegistry.getIfUnique());
+		return new MeterSignals(meterRegistry.getIfAvailable());
 	}
 
 	@Bean
