@@ -45,10 +45,10 @@ public final class BackgroundTasks implements Gate {
 	private static final Logger logger = LoggerFactory.getLogger(BackgroundTasks.class);
 
 	/** The {@code reason} of a rejection because every running and queued slot is taken. */
-	public static final String FULL_REASON = "background-full";
+	public static final String REASON_FULL = "background-full";
 
 	/** The {@code reason} of a rejection because the application is shutting down. */
-	public static final String STOPPED_REASON = "background-stopped";
+	public static final String REASON_STOPPED = "background-stopped";
 
 	static final String AFTER_RESPONSE_ATTRIBUTE = BackgroundTasks.class.getName() + ".afterResponse";
 
@@ -105,7 +105,7 @@ public final class BackgroundTasks implements Gate {
 	 */
 	public void submit(Runnable task) {
 		if (!this.slots.tryAcquire()) {
-			throw rejected(FULL_REASON, "Too many background tasks: %d running and %d queued"
+			throw rejected(REASON_FULL, "Too many background tasks: %d running and %d queued"
 				.formatted(this.running.get(), queued()));
 		}
 		try {
@@ -113,11 +113,11 @@ public final class BackgroundTasks implements Gate {
 		}
 		catch (OffloadRejectedException ex) {
 			this.slots.release();
-			throw rejected(FULL_REASON, "Too many background tasks: " + ex.getMessage());
+			throw rejected(REASON_FULL, "Too many background tasks: " + ex.getMessage());
 		}
 		catch (RejectedExecutionException ex) {
 			this.slots.release();
-			throw rejected(STOPPED_REASON, "Background tasks are no longer accepted: the application is stopping");
+			throw rejected(REASON_STOPPED, "Background tasks are no longer accepted: the application is stopping");
 		}
 	}
 
@@ -131,10 +131,10 @@ public final class BackgroundTasks implements Gate {
 	 */
 	public void afterResponse(ServerWebExchange exchange, Runnable task) {
 		if (this.pool.isShutdown()) {
-			throw rejected(STOPPED_REASON, "Background tasks are no longer accepted: the application is stopping");
+			throw rejected(REASON_STOPPED, "Background tasks are no longer accepted: the application is stopping");
 		}
 		if (!this.slots.tryAcquire()) {
-			throw rejected(FULL_REASON, "Too many background tasks: %d running and %d queued"
+			throw rejected(REASON_FULL, "Too many background tasks: %d running and %d queued"
 				.formatted(this.running.get(), queued()));
 		}
 		@Nullable List<Runnable> pending = exchange.getAttribute(AFTER_RESPONSE_ATTRIBUTE);

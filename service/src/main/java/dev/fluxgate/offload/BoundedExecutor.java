@@ -61,7 +61,14 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	private static final Logger logger = LoggerFactory.getLogger(BoundedExecutor.class);
 
 	/** The {@code reason} of a rejection: the executor had no free thread and no free queue slot. */
-	public static final String REJECTED_REASON = "offload-full";
+	public static final String REASON_FULL = "offload-full";
+
+	/**
+	 * The former name of {@link #REASON_FULL}.
+	 * @deprecated use {@link #REASON_FULL}: every reason constant is {@code REASON_<what>}
+	 */
+	@Deprecated(since = "0.1")
+	public static final String REJECTED_REASON = REASON_FULL;
 
 	/** The admitted task running on this thread; a thread belongs to one executor. */
 	private static final ThreadLocal<BoundedExecutor.TrackedFuture<?>> RUNNING = new ThreadLocal<>();
@@ -129,8 +136,8 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 		if (this.pool.isShutdown()) {
 			throw new RejectedExecutionException("The '" + this.settings.name() + "' offload executor is shut down");
 		}
-		this.stats.rejected(REJECTED_REASON);
-		throw new OffloadRejectedException(new CapacityExceededException(REJECTED_REASON,
+		this.stats.rejected(REASON_FULL);
+		throw new OffloadRejectedException(new CapacityExceededException(REASON_FULL,
 				"The '%s' offload executor is full: %d tasks running and %d queued"
 					.formatted(this.settings.name(), this.active.get(), this.pool.getQueue().size()),
 				this.settings.retryAfter()));
@@ -142,8 +149,8 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 		Runnable oldest = queue.peek();
 		this.standing.observe((oldest != null) ? 1 : 0);
 		if (oldest instanceof TrackedFuture<?> task && this.standing.waitedTooLong(task.enqueuedAt)) {
-			this.stats.rejected(REJECTED_REASON);
-			throw new OffloadRejectedException(new CapacityExceededException(REJECTED_REASON,
+			this.stats.rejected(REASON_FULL);
+			throw new OffloadRejectedException(new CapacityExceededException(REASON_FULL,
 					("The '%s' offload executor's queue has not drained for %d ms and its oldest task has waited %d ms "
 							+ "(fluxgate.offload.queue-target: %d ms): %d tasks running and %d queued")
 						.formatted(this.settings.name(), this.settings.queueInterval().toMillis(),

@@ -29,8 +29,15 @@ public final class LoadShedder implements Gate {
 	/** The gate kind. */
 	public static final String KIND = "shedding";
 
-	/** The bounded reason tag of a rejection. */
-	public static final String REASON = "shed";
+	/** The {@code reason} of a rejection: the server was at its concurrency limit. */
+	public static final String REASON_SHED = "shed";
+
+	/**
+	 * The former name of {@link #REASON_SHED}.
+	 * @deprecated use {@link #REASON_SHED}: every reason constant is {@code REASON_<what>}
+	 */
+	@Deprecated(since = "0.1")
+	public static final String REASON = REASON_SHED;
 
 	private final String name;
 
@@ -70,7 +77,7 @@ public final class LoadShedder implements Gate {
 			.description("Work a Fluxgate gate in shadow mode would have rejected")
 			.tag("gate", name)
 			.tag("kind", KIND)
-			.tag("reason", REASON)
+			.tag("reason", REASON_SHED)
 			.register(meterRegistry) : null;
 	}
 
@@ -84,7 +91,7 @@ public final class LoadShedder implements Gate {
 		do {
 			current = this.inFlight.get();
 			if (current >= limitNow && !this.shadow) {
-				this.stats.rejected(REASON);
+				this.stats.rejected(REASON_SHED);
 				return null;
 			}
 		}
