@@ -32,7 +32,8 @@ import org.springframework.context.annotation.Configuration;
  * The concurrency doctor: samples pools, gates, event loops, blocking detections and timeouts; diagnoses them; checks
  * the capacity plan against the database; serves {@code /actuator/concurrency}. Every signal source is optional and
  * plugs in when present: gates through the {@link GateRegistry}, event loops and blocking detections through an
- * {@link EventLoopSignalSource} / {@link BlockingSignalSource} bean or, by default, their meters.
+ * {@link EventLoopSignalSource} / {@link BlockingSignalSource} bean (package-private seams of this package) or, by
+ * default, their meters.
  */
 @AutoConfiguration(after = FluxgateAutoConfiguration.class, afterName = {
 		"org.springframework.boot.r2dbc.autoconfigure.R2dbcAutoConfiguration",
