@@ -18,6 +18,7 @@ import dev.fluxgate.overload.CapacityExceededException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +45,10 @@ public final class BackgroundTasks implements Gate {
 	private static final Logger logger = LoggerFactory.getLogger(BackgroundTasks.class);
 
 	/** The {@code reason} of a rejection because every running and queued slot is taken. */
-	public static final String FULL_REASON = "background-full";
+	public static final String REASON_FULL = "background-full";
 
 	/** The {@code reason} of a rejection because the application is shutting down. */
-	public static final String STOPPED_REASON = "background-stopped";
+	public static final String REASON_STOPPED = "background-stopped";
 
 	static final String AFTER_RESPONSE_ATTRIBUTE = BackgroundTasks.class.getName() + ".afterResponse";
 
@@ -72,9 +73,9 @@ public final class BackgroundTasks implements Gate {
 	/**
 	 * Background tasks.
 	 * @param settings the bounds
-	 * @param registry where to publish meters; {@code null} for none
+	 * @param registry where to publish meters; without one the tasks are counted but not published
 	 */
-	public BackgroundTasks(BackgroundTasksSettings settings, MeterRegistry registry) {
+	public BackgroundTasks(BackgroundTasksSettings settings, @Nullable MeterRegistry registry) {
 		this.settings = settings;
 		MeterRegistry meters = (registry != null) ? registry : new CompositeMeterRegistry();
 		this.stats = new GateStats(name(), kind(), meters);
@@ -104,7 +105,7 @@ public final class BackgroundTasks implements Gate {
 	 */
 	public void submit(Runnable task) {
 		if (!this.slots.tryAcquire()) {
-			throw rejected(FULL_REASON, "Too many background tasks: %d running and %d queued"
+			throw rejected(REASON_FULL, "Too many background tasks: %d running and %d queued"
 				.formatted(this.running.get(), queued()));
 		}
 		try {
@@ -112,11 +113,11 @@ public final class BackgroundTasks implements Gate {
 		}
 		catch (OffloadRejectedException ex) {
 			this.slots.release();
-			throw rejected(FULL_REASON, "Too many background tasks: " + ex.getMessage());
+			throw rejected(REASON_FULL, "Too many background tasks: " + ex.getMessage());
 		}
 		catch (RejectedExecutionException ex) {
 			this.slots.release();
-			throw rejected(STOPPED_REASON, "Background tasks are no longer accepted: the application is stopping");
+			throw rejected(REASON_STOPPED, "Background tasks are no longer accepted: the application is stopping");
 		}
 	}
 
@@ -130,13 +131,13 @@ public final class BackgroundTasks implements Gate {
 	 */
 	public void afterResponse(ServerWebExchange exchange, Runnable task) {
 		if (this.pool.isShutdown()) {
-			throw rejected(STOPPED_REASON, "Background tasks are no longer accepted: the application is stopping");
+			throw rejected(REASON_STOPPED, "Background tasks are no longer accepted: the application is stopping");
 		}
 		if (!this.slots.tryAcquire()) {
-			throw rejected(FULL_REASON, "Too many background tasks: %d running and %d queued"
+			throw rejected(REASON_FULL, "Too many background tasks: %d running and %d queued"
 				.formatted(this.running.get(), queued()));
 		}
-		List<Runnable> pending = exchange.getAttributeOrDefault(AFTER_RESPONSE_ATTRIBUTE, null);
+		@Nullable List<Runnable> pending = exchange.getAttribute(AFTER_RESPONSE_ATTRIBUTE);
 		if (pending == null) {
 			pending = new ArrayList<>();
 			exchange.getAttributes().put(AFTER_RESPONSE_ATTRIBUTE, pending);
@@ -148,7 +149,7 @@ public final class BackgroundTasks implements Gate {
 
 	/** Called by the web filter when the exchange is complete; the tasks' slots are already taken. */
 	void runAfterResponse(ServerWebExchange exchange) {
-		List<Runnable> pending = exchange.getAttribute(AFTER_RESPONSE_ATTRIBUTE);
+		@Nullable List<Runnable> pending = exchange.getAttribute(AFTER_RESPONSE_ATTRIBUTE);
 		if (pending == null) {
 			return;
 		}

@@ -1,7 +1,8 @@
 /**
- * The concurrency doctor's runtime: signals sampled from pools, gates, event loops and meters, the diagnosis rules
- * (pure functions over recent samples, ordered the way an expert troubleshoots), sustained saturation and the
- * capacity plan.
+ * The concurrency doctor's extension point: a {@link dev.fluxgate.doctor.FindingSource} contributes
+ * {@link dev.fluxgate.doctor.Finding}s of its own (the durable jobs do) to {@code /actuator/concurrency}. The doctor
+ * itself (sampling, rules, capacity plan) lives beside its auto-configuration, in
+ * {@code dev.fluxgate.autoconfigure.doctor}, and is not public.
  */
 @NullMarked
 package dev.fluxgate.doctor;

@@ -22,13 +22,10 @@ public interface ConcurrencyLimit {
 
 	/**
 	 * A limit that never changes.
-	 * @param limit the limit, at least 1
+	 * @param limit the limit, at least 1 (taken as given: {@code fluxgate.server.concurrency.limit} validates it)
 	 * @return the limit
 	 */
 	static ConcurrencyLimit fixed(int limit) {
-		if (limit < 1) {
-			throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-		}
 		return new ConcurrencyLimit() {
 			@Override
 			public int current() {

@@ -23,6 +23,7 @@ import dev.fluxgate.overload.CapacityExceededException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,14 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	private static final Logger logger = LoggerFactory.getLogger(BoundedExecutor.class);
 
 	/** The {@code reason} of a rejection: the executor had no free thread and no free queue slot. */
-	public static final String REJECTED_REASON = "offload-full";
+	public static final String REASON_FULL = "offload-full";
+
+	/**
+	 * The former name of {@link #REASON_FULL}.
+	 * @deprecated use {@link #REASON_FULL}: every reason constant is {@code REASON_<what>}
+	 */
+	@Deprecated(since = "0.1")
+	public static final String REJECTED_REASON = REASON_FULL;
 
 	/** The admitted task running on this thread; a thread belongs to one executor. */
 	private static final ThreadLocal<BoundedExecutor.TrackedFuture<?>> RUNNING = new ThreadLocal<>();
@@ -80,13 +88,13 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	/**
 	 * An executor.
 	 * @param settings its bounds
-	 * @param registry where to publish meters; {@code null} for none
+	 * @param registry where to publish meters; without one the executor counts but does not publish
 	 */
-	public BoundedExecutor(BoundedExecutorSettings settings, MeterRegistry registry) {
+	public BoundedExecutor(BoundedExecutorSettings settings, @Nullable MeterRegistry registry) {
 		this(settings, registry, System::nanoTime);
 	}
 
-	BoundedExecutor(BoundedExecutorSettings settings, MeterRegistry registry, LongSupplier nanoClock) {
+	BoundedExecutor(BoundedExecutorSettings settings, @Nullable MeterRegistry registry, LongSupplier nanoClock) {
 		this.settings = settings;
 		this.standing = new StandingQueue(settings.queueTarget(), settings.queueInterval(),
 				(long) StandingQueue.DEFAULT_TURNOVERS * settings.threads(), nanoClock);
@@ -125,8 +133,8 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 		if (this.pool.isShutdown()) {
 			throw new RejectedExecutionException("The '" + this.settings.name() + "' offload executor is shut down");
 		}
-		this.stats.rejected(REJECTED_REASON);
-		throw new OffloadRejectedException(new CapacityExceededException(REJECTED_REASON,
+		this.stats.rejected(REASON_FULL);
+		throw new OffloadRejectedException(new CapacityExceededException(REASON_FULL,
 				"The '%s' offload executor is full: %d tasks running and %d queued"
 					.formatted(this.settings.name(), this.active.get(), this.pool.getQueue().size()),
 				this.settings.retryAfter()));
@@ -152,8 +160,8 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	}
 
 	private OffloadRejectedException standingRejection(String why, int queued) {
-		this.stats.rejected(REJECTED_REASON);
-		return new OffloadRejectedException(new CapacityExceededException(REJECTED_REASON,
+		this.stats.rejected(REASON_FULL);
+		return new OffloadRejectedException(new CapacityExceededException(REASON_FULL,
 				("The '%s' offload executor's queue has not drained for %d ms and %s: more than "
 						+ "fluxgate.offload.queue-target (%d ms). %d tasks running and %d queued")
 					.formatted(this.settings.name(), this.settings.queueInterval().toMillis(), why,

@@ -5,7 +5,8 @@ import java.time.Duration;
 import dev.fluxgate.limit.StandingQueue;
 
 /**
- * How a {@link BoundedExecutor} is bounded.
+ * How a {@link BoundedExecutor} is bounded. The values are taken as given: {@code fluxgate.offload.*} validates them
+ * once, at binding, with a startup failure that names the property, its value and the allowed range.
  *
  * @param name the gate name, also the thread name prefix ({@code fluxgate-<name>-N})
  * @param threads the most tasks running at once
@@ -34,15 +35,6 @@ public record BoundedExecutorSettings(String name, int threads, int queueCapacit
 			Duration retryAfter, boolean virtualThreads) {
 		this(name, threads, queueCapacity, keepAlive, retryAfter, virtualThreads, StandingQueue.DEFAULT_TARGET,
 				StandingQueue.DEFAULT_INTERVAL);
-	}
-
-	public BoundedExecutorSettings {
-		if (threads < 1) {
-			throw new IllegalArgumentException("threads must be at least 1, was " + threads);
-		}
-		if (queueCapacity < 0) {
-			throw new IllegalArgumentException("queueCapacity must not be negative, was " + queueCapacity);
-		}
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.fluxgate.offload;
 import java.util.function.Consumer;
 
 import dev.fluxgate.server.RequestReadTimeout.RequestBodyTimeoutException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Operators;
@@ -39,9 +40,9 @@ final class CancelledTaskDrops implements Consumer<Throwable> {
 
 	private static final CancelledTaskDrops STANDALONE = new CancelledTaskDrops(null);
 
-	private final Consumer<? super Throwable> next;
+	private final @Nullable Consumer<? super Throwable> next;
 
-	private CancelledTaskDrops(Consumer<? super Throwable> next) {
+	private CancelledTaskDrops(@Nullable Consumer<? super Throwable> next) {
 		this.next = next;
 	}
 
@@ -51,7 +52,7 @@ final class CancelledTaskDrops implements Consumer<Throwable> {
 	 * @return the context with the hook
 	 */
 	static Context putIn(Context context) {
-		Consumer<? super Throwable> existing = context.getOrDefault(CONTEXT_KEY, null);
+		@Nullable Consumer<? super Throwable> existing = context.getOrDefault(CONTEXT_KEY, null);
 		return context.put(CONTEXT_KEY, (existing != null) ? new CancelledTaskDrops(existing) : STANDALONE);
 	}
 

@@ -7,6 +7,7 @@ import java.util.function.Function;
 
 import dev.fluxgate.deadline.Deadline;
 import dev.fluxgate.overload.DeadlineExceededException;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -46,7 +47,7 @@ public final class Offload implements AutoCloseable {
 	 * @param <T> the result type
 	 * @return a Mono of the result
 	 */
-	public <T> Mono<T> blocking(Callable<? extends T> call) {
+	public <T> Mono<T> blocking(Callable<? extends @Nullable T> call) {
 		return on(this.blocking, call);
 	}
 
@@ -56,7 +57,7 @@ public final class Offload implements AutoCloseable {
 	 * @param <T> the result type
 	 * @return a Mono of the result
 	 */
-	public <T> Mono<T> cpu(Callable<? extends T> call) {
+	public <T> Mono<T> cpu(Callable<? extends @Nullable T> call) {
 		return on(this.cpu, call);
 	}
 

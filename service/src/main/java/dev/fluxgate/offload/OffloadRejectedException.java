@@ -3,6 +3,7 @@ package dev.fluxgate.offload;
 import java.util.concurrent.RejectedExecutionException;
 
 import dev.fluxgate.overload.CapacityExceededException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link BoundedExecutor} had no free thread and no free queue slot. It is a {@link RejectedExecutionException}, as
@@ -37,8 +38,8 @@ public final class OffloadRejectedException extends RejectedExecutionException {
 	 * @param error any error
 	 * @return the rejection, or {@code null}
 	 */
-	public static OffloadRejectedException findIn(Throwable error) {
-		for (Throwable t = error; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
+	public static @Nullable OffloadRejectedException findIn(Throwable error) {
+		for (@Nullable Throwable t = error; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
 			if (t instanceof OffloadRejectedException rejected) {
 				return rejected;
 			}

@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -19,13 +20,13 @@ public final class SchedulerQueueWaitHook implements AutoCloseable {
 
 	static final String HOOK_KEY = "fluxgate.scheduler.queue.wait";
 
-	private final Timer boundedElastic;
+	private final @Nullable Timer boundedElastic;
 
 	/**
 	 * A hook publishing to a registry.
 	 * @param registry the registry; {@code null} makes {@link #install()} do nothing
 	 */
-	public SchedulerQueueWaitHook(MeterRegistry registry) {
+	public SchedulerQueueWaitHook(@Nullable MeterRegistry registry) {
 		this.boundedElastic = (registry != null) ? timer(registry, "boundedElastic") : null;
 	}
 
@@ -57,7 +58,7 @@ public final class SchedulerQueueWaitHook implements AutoCloseable {
 		return this;
 	}
 
-	private Timer timerFor(String threadName) {
+	private @Nullable Timer timerFor(String threadName) {
 		if (threadName.startsWith("boundedElastic-")) {
 			return this.boundedElastic;
 		}

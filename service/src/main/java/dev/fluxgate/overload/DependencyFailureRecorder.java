@@ -9,6 +9,7 @@ import java.util.function.LongSupplier;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +40,11 @@ final class DependencyFailureRecorder {
 
 	private final LongSupplier nanoTime;
 
-	DependencyFailureRecorder(MeterRegistry registry) {
+	DependencyFailureRecorder(@Nullable MeterRegistry registry) {
 		this(registry, System::nanoTime);
 	}
 
-	DependencyFailureRecorder(MeterRegistry registry, LongSupplier nanoTime) {
+	DependencyFailureRecorder(@Nullable MeterRegistry registry, LongSupplier nanoTime) {
 		this.nanoTime = nanoTime;
 		for (DependencyFailure failure : DependencyFailure.values()) {
 			this.logs.put(failure, new RateLimitedLog());

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.function.BiPredicate;
 
 import io.r2dbc.spi.R2dbcException;
+import org.jspecify.annotations.Nullable;
 
 import static dev.fluxgate.overload.DependencyFailure.DB_STATEMENT_TIMEOUT;
 import static dev.fluxgate.overload.DependencyFailure.DB_UNAVAILABLE;
@@ -73,7 +74,7 @@ final class DependencyFailures {
 	 * @param ex the error
 	 * @return the failure and the exception that identified it, or {@code null}
 	 */
-	static Classification classify(Throwable ex) {
+	static @Nullable Classification classify(Throwable ex) {
 		List<Throwable> chain = chain(ex);
 		for (Rule rule : RULES) {
 			for (Throwable candidate : chain) {
@@ -87,14 +88,14 @@ final class DependencyFailures {
 
 	static List<Throwable> chain(Throwable ex) {
 		List<Throwable> chain = new ArrayList<>();
-		for (Throwable current = ex; current != null && chain.size() < MAX_CAUSE_DEPTH
+		for (@Nullable Throwable current = ex; current != null && chain.size() < MAX_CAUSE_DEPTH
 				&& !chain.contains(current); current = current.getCause()) {
 			chain.add(current);
 		}
 		return chain;
 	}
 
-	static boolean isA(Throwable ex, String typeName) {
+	static boolean isA(@Nullable Throwable ex, String typeName) {
 		for (Class<?> type = (ex != null) ? ex.getClass() : null; type != null; type = type.getSuperclass()) {
 			if (type.getName().equals(typeName)) {
 				return true;
@@ -113,19 +114,19 @@ final class DependencyFailures {
 				&& stack[0].getClassName().startsWith("io.lettuce.core.protocol.DefaultEndpoint");
 	}
 
-	private static boolean unreachableSqlState(String sqlState) {
+	private static boolean unreachableSqlState(@Nullable String sqlState) {
 		return sqlState != null && (sqlState.startsWith("08") || UNREACHABLE_SQL_STATES.contains(sqlState));
 	}
 
 	/** Only called on an {@code R2dbcException}, so r2dbc-spi is loaded when this runs. */
-	private static String sqlState(Throwable ex) {
+	private static @Nullable String sqlState(Throwable ex) {
 		return R2dbc.sqlState(ex);
 	}
 
 	/** Keeps the r2dbc-spi reference out of the outer class, which loads without it. */
 	private static final class R2dbc {
 
-		static String sqlState(Throwable ex) {
+		static @Nullable String sqlState(Throwable ex) {
 			return (ex instanceof R2dbcException r2dbc) ? r2dbc.getSqlState() : null;
 		}
 

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -22,10 +23,10 @@ public abstract class OverloadException extends ErrorResponseException {
 
 	private final String reason;
 
-	private final Duration retryAfter;
+	private final @Nullable Duration retryAfter;
 
-	protected OverloadException(HttpStatus status, String reason, String detail, Duration retryAfter,
-			Throwable cause) {
+	protected OverloadException(HttpStatus status, String reason, String detail, @Nullable Duration retryAfter,
+			@Nullable Throwable cause) {
 		super(status, problem(status, reason, detail), cause);
 		this.reason = reason;
 		this.retryAfter = retryAfter;

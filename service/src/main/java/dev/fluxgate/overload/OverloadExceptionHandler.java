@@ -3,6 +3,7 @@ package dev.fluxgate.overload;
 import java.util.List;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
@@ -53,11 +54,11 @@ public class OverloadExceptionHandler implements WebExceptionHandler, Ordered {
 	/**
 	 * A handler.
 	 * @param codecs the codecs that write the problem detail
-	 * @param meterRegistry where to count dependency failures; {@code null} for nowhere
+	 * @param meterRegistry where to count dependency failures; without one they are logged but not counted
 	 * @param classifyDependencyFailures whether to answer {@link DependencyFailure}s too, or only
 	 * {@link OverloadException}s
 	 */
-	public OverloadExceptionHandler(ServerCodecConfigurer codecs, MeterRegistry meterRegistry,
+	public OverloadExceptionHandler(ServerCodecConfigurer codecs, @Nullable MeterRegistry meterRegistry,
 			boolean classifyDependencyFailures) {
 		this.failures = new DependencyFailureRecorder(meterRegistry);
 		this.classifyDependencyFailures = classifyDependencyFailures;
@@ -97,7 +98,7 @@ public class OverloadExceptionHandler implements WebExceptionHandler, Ordered {
 		return render(exchange, overload);
 	}
 
-	private OverloadException dependencyFailure(ServerWebExchange exchange, Throwable ex) {
+	private @Nullable OverloadException dependencyFailure(ServerWebExchange exchange, Throwable ex) {
 		DependencyFailures.Classification classification = this.classifyDependencyFailures
 				? DependencyFailures.classify(ex) : null;
 		if (classification == null) {
@@ -121,7 +122,7 @@ public class OverloadExceptionHandler implements WebExceptionHandler, Ordered {
 	 * R2DBC turns any acquisition failure into a {@code DataAccessResourceFailureException}), and a wrapped overload
 	 * is still an overload, not a 500.
 	 */
-	static OverloadException findOverload(Throwable ex) {
+	static @Nullable OverloadException findOverload(Throwable ex) {
 		for (Throwable link : DependencyFailures.chain(ex)) {
 			if (link instanceof OverloadException overload) {
 				return overload;

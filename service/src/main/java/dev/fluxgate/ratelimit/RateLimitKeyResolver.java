@@ -3,6 +3,7 @@ package dev.fluxgate.ratelimit;
 import java.net.InetSocketAddress;
 import java.security.Principal;
 
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.web.server.ServerWebExchange;
@@ -38,7 +39,7 @@ public interface RateLimitKeyResolver {
 	 */
 	static RateLimitKeyResolver header(String name) {
 		return (exchange) -> {
-			String value = exchange.getRequest().getHeaders().getFirst(name);
+			@Nullable String value = exchange.getRequest().getHeaders().getFirst(name);
 			return Mono.just((value != null && !value.isBlank()) ? "header:" + value.trim()
 					: "addr:" + address(exchange));
 		};
@@ -56,7 +57,7 @@ public interface RateLimitKeyResolver {
 	}
 
 	private static String address(ServerWebExchange exchange) {
-		InetSocketAddress remote = exchange.getRequest().getRemoteAddress();
+		@Nullable InetSocketAddress remote = exchange.getRequest().getRemoteAddress();
 		if (remote == null) {
 			return "unknown";
 		}

@@ -8,7 +8,8 @@ import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
  * A rate limit for the requests whose path matches one of its patterns: each key (client, API key, user) gets its
- * own buckets, one per window, and a request is admitted only when every window has a token.
+ * own buckets, one per window, and a request is admitted only when every window has a token. Policies and windows
+ * are taken as given: {@code fluxgate.rate-limit.policies.*} validates them once, at binding.
  *
  * @param name the policy's name (headers, Redis keys, meters)
  * @param paths path patterns ({@link PathPattern} syntax, for example {@code /api/**})
@@ -21,9 +22,6 @@ public record RateLimitPolicy(String name, List<PathPattern> paths, RateLimitKey
 	public RateLimitPolicy {
 		paths = List.copyOf(paths);
 		windows = List.copyOf(windows);
-		if (windows.isEmpty()) {
-			throw new IllegalArgumentException("A rate-limit policy needs at least one window");
-		}
 	}
 
 	/**

@@ -6,6 +6,7 @@ import java.util.List;
 import dev.fluxgate.overload.OverloadException;
 import dev.fluxgate.overload.RateLimitedException;
 import dev.fluxgate.server.ServerFilterOrder;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -52,7 +53,7 @@ public final class RateLimitWebFilter implements WebFilter, Ordered {
 			return chain.filter(exchange); // nothing to do costs nothing
 		}
 		PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
-		List<RateLimitGate> matching = null;
+		@Nullable List<RateLimitGate> matching = null;
 		for (RateLimitGate gate : this.policies) {
 			if (gate.policy().matches(path)) {
 				if (matching == null) {

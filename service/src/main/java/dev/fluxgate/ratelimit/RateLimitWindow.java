@@ -14,15 +14,6 @@ import java.time.Duration;
  */
 public record RateLimitWindow(String name, long limit, Duration period) {
 
-	public RateLimitWindow {
-		if (limit < 1) {
-			throw new IllegalArgumentException("limit must be at least 1");
-		}
-		if (period.isZero() || period.isNegative()) {
-			throw new IllegalArgumentException("period must be positive");
-		}
-	}
-
 	/**
 	 * Tokens per nanosecond.
 	 * @return the refill rate

@@ -19,6 +19,7 @@ import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOper
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -73,11 +74,11 @@ public final class RedisRateLimitBackend implements RateLimitBackend {
 	 * @param circuitBreaker the breaker around Redis
 	 * @param failurePolicy what to do while Redis is unavailable
 	 * @param fallback the local backend for {@link RateLimitFailurePolicy#LOCAL_FALLBACK}
-	 * @param meterRegistry where to count backend failures; {@code null} for nowhere
+	 * @param meterRegistry where to count backend failures; without one they are settled but not counted
 	 */
 	public RedisRateLimitBackend(ReactiveStringRedisTemplate redis, String keyPrefix, Duration timeout,
 			CircuitBreaker circuitBreaker, RateLimitFailurePolicy failurePolicy, RateLimitBackend fallback,
-			MeterRegistry meterRegistry) {
+			@Nullable MeterRegistry meterRegistry) {
 		this.scripts = new RedisScripts(redis.getConnectionFactory());
 		this.keyPrefix = keyPrefix;
 		this.timeout = timeout;

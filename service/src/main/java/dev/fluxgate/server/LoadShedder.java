@@ -12,6 +12,7 @@ import dev.fluxgate.limit.ConcurrencyLimit;
 import dev.fluxgate.limit.Outcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The server's concurrency gate: admits a request while fewer than {@link ConcurrencyLimit#current()} are in flight,
@@ -28,8 +29,15 @@ public final class LoadShedder implements Gate {
 	/** The gate kind. */
 	public static final String KIND = "shedding";
 
-	/** The bounded reason tag of a rejection. */
-	public static final String REASON = "shed";
+	/** The {@code reason} of a rejection: the server was at its concurrency limit. */
+	public static final String REASON_SHED = "shed";
+
+	/**
+	 * The former name of {@link #REASON_SHED}.
+	 * @deprecated use {@link #REASON_SHED}: every reason constant is {@code REASON_<what>}
+	 */
+	@Deprecated(since = "0.1")
+	public static final String REASON = REASON_SHED;
 
 	private final String name;
 
@@ -45,20 +53,20 @@ public final class LoadShedder implements Gate {
 
 	private final LongAdder shadowRejected = new LongAdder();
 
-	private final Counter shadowRejectedCounter;
+	private final @Nullable Counter shadowRejectedCounter;
 
 	/**
 	 * A shedder on the system clock.
 	 * @param name the gate name, for example {@code server}
 	 * @param limit the concurrency limit
 	 * @param shadow whether to measure only, never reject
-	 * @param meterRegistry where to publish meters; {@code null} for nowhere
+	 * @param meterRegistry where to publish meters; without one the shedder counts but does not publish
 	 */
-	public LoadShedder(String name, ConcurrencyLimit limit, boolean shadow, MeterRegistry meterRegistry) {
+	public LoadShedder(String name, ConcurrencyLimit limit, boolean shadow, @Nullable MeterRegistry meterRegistry) {
 		this(name, limit, shadow, meterRegistry, System::nanoTime);
 	}
 
-	LoadShedder(String name, ConcurrencyLimit limit, boolean shadow, MeterRegistry meterRegistry,
+	LoadShedder(String name, ConcurrencyLimit limit, boolean shadow, @Nullable MeterRegistry meterRegistry,
 			LongSupplier nanoClock) {
 		this.name = name;
 		this.limit = limit;
@@ -69,7 +77,7 @@ public final class LoadShedder implements Gate {
 			.description("Work a Fluxgate gate in shadow mode would have rejected")
 			.tag("gate", name)
 			.tag("kind", KIND)
-			.tag("reason", REASON)
+			.tag("reason", REASON_SHED)
 			.register(meterRegistry) : null;
 	}
 
@@ -77,13 +85,13 @@ public final class LoadShedder implements Gate {
 	 * Admit one unit of work if the limit allows it.
 	 * @return the permit to release when the work ends, or {@code null} when rejected
 	 */
-	public Permit tryAcquire() {
+	public @Nullable Permit tryAcquire() {
 		int limitNow = this.limit.current();
 		int current;
 		do {
 			current = this.inFlight.get();
 			if (current >= limitNow && !this.shadow) {
-				this.stats.rejected(REASON);
+				this.stats.rejected(REASON_SHED);
 				return null;
 			}
 		}

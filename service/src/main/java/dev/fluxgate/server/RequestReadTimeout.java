@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.NettyPipeline;
@@ -86,7 +87,7 @@ public final class RequestReadTimeout {
 
 		private ChannelHandlerContext context;
 
-		private ScheduledFuture<?> timer;
+		private @Nullable ScheduledFuture<?> timer;
 
 		/** Whether the response to the request whose body is awaited has started. */
 		private boolean responseStarted;

@@ -40,10 +40,10 @@ class BoundedExecutorQueueDelayTests {
 		assertThatExceptionOfType(OffloadRejectedException.class).isThrownBy(() -> this.executor.submit(() -> "late"))
 			.satisfies((ex) -> {
 				OverloadException refusal = ex.toOverload();
-				assertThat(refusal.getReason()).isEqualTo(BoundedExecutor.REJECTED_REASON);
+				assertThat(refusal.getReason()).isEqualTo(BoundedExecutor.REASON_FULL);
 				assertThat(refusal.getMessage()).contains("fluxgate.offload.queue-target");
 			});
-		assertThat(this.executor.snapshot().rejected()).containsEntry(BoundedExecutor.REJECTED_REASON, 1L);
+		assertThat(this.executor.snapshot().rejected()).containsEntry(BoundedExecutor.REASON_FULL, 1L);
 	}
 
 	@Test
@@ -70,7 +70,7 @@ class BoundedExecutorQueueDelayTests {
 		assertThatExceptionOfType(OffloadRejectedException.class).isThrownBy(() -> this.executor.submit(() -> "next"))
 			.satisfies((ex) -> {
 				OverloadException refusal = ex.toOverload();
-				assertThat(refusal.getReason()).isEqualTo(BoundedExecutor.REJECTED_REASON);
+				assertThat(refusal.getReason()).isEqualTo(BoundedExecutor.REASON_FULL);
 				// 20 per second, or 30 when the first task's start is counted too (its thread starts it when it can)
 				assertThat(refusal.getMessage()).containsPattern("\\(\\d0 per second\\)")
 					.contains("fluxgate.offload.queue-target (25 ms)")

@@ -9,7 +9,9 @@ import dev.fluxgate.background.BackgroundTasks;
 import dev.fluxgate.background.BackgroundTasksSettings;
 import dev.fluxgate.background.BackgroundTasksWebFilter;
 import dev.fluxgate.gate.GateRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -38,9 +40,10 @@ public final class FluxgateBackgroundAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	BackgroundTasks fluxgateBackgroundTasks(FluxgateBackgroundProperties properties, GateRegistry gates) {
+	BackgroundTasks fluxgateBackgroundTasks(FluxgateBackgroundProperties properties, GateRegistry gates,
+			ObjectProvider<MeterRegistry> meterRegistry) {
 		return gates.register(new BackgroundTasks(new BackgroundTasksSettings(properties.getConcurrency(),
-				properties.getQueueCapacity(), properties.getRetryAfter()), gates.meterRegistry()));
+				properties.getQueueCapacity(), properties.getRetryAfter()), meterRegistry.getIfAvailable()));
 	}
 
 	@Bean

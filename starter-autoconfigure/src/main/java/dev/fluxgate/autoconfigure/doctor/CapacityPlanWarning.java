@@ -2,7 +2,6 @@ package dev.fluxgate.autoconfigure.doctor;
 
 import java.time.Duration;
 
-import dev.fluxgate.doctor.CapacityPlan;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;

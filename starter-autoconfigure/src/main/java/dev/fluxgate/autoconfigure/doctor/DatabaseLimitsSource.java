@@ -1,6 +1,5 @@
 package dev.fluxgate.autoconfigure.doctor;
 
-import dev.fluxgate.doctor.DatabaseLimits;
 import reactor.core.publisher.Mono;
 
 /**

@@ -7,12 +7,7 @@ import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsReporter;
 import dev.fluxgate.autoconfigure.health.FluxgateHealthProperties;
-import dev.fluxgate.doctor.BlockingSignalSource;
-import dev.fluxgate.doctor.DiagnosisSettings;
-import dev.fluxgate.doctor.EventLoopSignalSource;
 import dev.fluxgate.doctor.FindingSource;
-import dev.fluxgate.doctor.MeterSignals;
-import dev.fluxgate.doctor.PoolSignalSource;
 import dev.fluxgate.gate.GateRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,7 +32,8 @@ import org.springframework.context.annotation.Configuration;
  * The concurrency doctor: samples pools, gates, event loops, blocking detections and timeouts; diagnoses them; checks
  * the capacity plan against the database; serves {@code /actuator/concurrency}. Every signal source is optional and
  * plugs in when present: gates through the {@link GateRegistry}, event loops and blocking detections through an
- * {@link EventLoopSignalSource} / {@link BlockingSignalSource} bean or, by default, their meters.
+ * {@link EventLoopSignalSource} / {@link BlockingSignalSource} bean (package-private seams of this package) or, by
+ * default, their meters.
  */
 @AutoConfiguration(after = FluxgateAutoConfiguration.class, afterName = {
 		"org.springframework.boot.r2dbc.autoconfigure.R2dbcAutoConfiguration",
@@ -51,7 +47,7 @@ public final class FluxgateDoctorAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	MeterSignals fluxgateMeterSignals(ObjectProvider<MeterRegistry> meterRegistry) {
-		return new MeterSignals(meterRegistry.getIfUnique());
+		return new MeterSignals(meterRegistry.getIfAvailable());
 	}
 
 	@Bean

@@ -2,7 +2,6 @@ package dev.fluxgate.autoconfigure.doctor;
 
 import java.time.Duration;
 
-import dev.fluxgate.doctor.DatabaseLimits;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Row;

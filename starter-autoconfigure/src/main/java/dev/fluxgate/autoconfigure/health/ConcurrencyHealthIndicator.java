@@ -4,7 +4,7 @@ import java.time.Duration;
 
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsCollector;
 import dev.fluxgate.autoconfigure.doctor.ConcurrencyDoctor;
-import dev.fluxgate.doctor.SaturationVerdict;
+import dev.fluxgate.autoconfigure.doctor.SaturationVerdict;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.health.contributor.Health;

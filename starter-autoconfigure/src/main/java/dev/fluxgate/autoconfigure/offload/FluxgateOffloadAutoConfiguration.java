@@ -47,17 +47,19 @@ public final class FluxgateOffloadAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	Offload fluxgateOffload(FluxgateOffloadProperties properties, GateRegistry gates, Environment environment) {
+	Offload fluxgateOffload(FluxgateOffloadProperties properties, GateRegistry gates, Environment environment,
+			ObjectProvider<MeterRegistry> meterRegistry) {
+		MeterRegistry meters = meterRegistry.getIfAvailable();
 		FluxgateOffloadProperties.Blocking blocking = properties.getBlocking();
 		FluxgateOffloadProperties.Cpu cpu = properties.getCpu();
 		BoundedExecutor blockingExecutor = gates.register(new BoundedExecutor(
 				new BoundedExecutorSettings("blocking", blocking.getThreads(), blocking.getQueueCapacity(),
 						blocking.getKeepAlive(), blocking.getRetryAfter(), virtualThreads(blocking, environment),
 						properties.getQueueTarget(), properties.getQueueInterval()),
-				gates.meterRegistry()));
+				meters));
 		BoundedExecutor cpuExecutor = gates.register(new BoundedExecutor(new BoundedExecutorSettings("cpu",
 				cpu.getThreads(), cpu.getQueueCapacity(), blocking.getKeepAlive(), cpu.getRetryAfter(), false,
-				properties.getQueueTarget(), properties.getQueueInterval()), gates.meterRegistry()));
+				properties.getQueueTarget(), properties.getQueueInterval()), meters));
 		return new Offload(blockingExecutor, cpuExecutor);
 	}
 
@@ -104,8 +106,8 @@ public final class FluxgateOffloadAutoConfiguration {
 
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean
-		SchedulerQueueWaitHook fluxgateSchedulerQueueWaitHook(GateRegistry gates) {
-			return new SchedulerQueueWaitHook(gates.meterRegistry()).install();
+		SchedulerQueueWaitHook fluxgateSchedulerQueueWaitHook(ObjectProvider<MeterRegistry> meterRegistry) {
+			return new SchedulerQueueWaitHook(meterRegistry.getIfAvailable()).install();
 		}
 
 	}
@@ -152,11 +154,11 @@ public final class FluxgateOffloadAutoConfiguration {
 		@ConditionalOnExpression("${fluxgate.offload.blocking.method-share:75} < 100")
 		OffloadedMethodsHandlerAdapter fluxgateOffloadedMethodsHandlerAdapter(Offload offload,
 				FluxgateOffloadProperties properties, GateRegistry gates,
-				ObjectProvider<RequestMappingHandlerAdapter> adapter) {
+				ObjectProvider<RequestMappingHandlerAdapter> adapter, ObjectProvider<MeterRegistry> meterRegistry) {
 			FluxgateOffloadProperties.Blocking blocking = properties.getBlocking();
 			MethodShares shares = gates.register(new MethodShares("blocking-methods",
 					MethodShares.of(offload.blockingExecutor().settings().threads(), blocking.getMethodShare()),
-					blocking.getQueueCapacity(), blocking.getRetryAfter(), gates.meterRegistry()));
+					blocking.getQueueCapacity(), blocking.getRetryAfter(), meterRegistry.getIfAvailable()));
 			return new OffloadedMethodsHandlerAdapter(SingletonSupplier.of(adapter::getObject),
 					new OffloadedControllerMethods(blocking.getExclude()), shares);
 		}

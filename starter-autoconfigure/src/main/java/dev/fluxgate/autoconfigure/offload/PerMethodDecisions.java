@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.method.HandlerMethod;
 
 /**
@@ -26,11 +27,11 @@ final class PerMethodDecisions implements Predicate<HandlerMethod> {
 
 	@Override
 	public boolean test(HandlerMethod handlerMethod) {
-		Map<Method, Boolean> methods = this.decided.get(handlerMethod.getBeanType());
+		@Nullable Map<Method, Boolean> methods = this.decided.get(handlerMethod.getBeanType());
 		if (methods == null) {
 			methods = this.decided.computeIfAbsent(handlerMethod.getBeanType(), (type) -> new ConcurrentHashMap<>());
 		}
-		Boolean known = methods.get(handlerMethod.getMethod());
+		@Nullable Boolean known = methods.get(handlerMethod.getMethod());
 		if (known == null) {
 			known = this.decision.test(handlerMethod);
 			methods.put(handlerMethod.getMethod(), known);

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.R2dbcTimeoutException;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -29,7 +30,7 @@ final class AcquireTimer {
 
 	private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
-	private volatile MeterRegistry registry;
+	private volatile @Nullable MeterRegistry registry;
 
 	AcquireTimer(String name) {
 		this.name = name;
@@ -65,14 +66,14 @@ final class AcquireTimer {
 	}
 
 	private void record(String outcome, long start) {
-		Timer timer = timer(outcome);
+		@Nullable Timer timer = timer(outcome);
 		if (timer != null) {
 			timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
 		}
 	}
 
-	private Timer timer(String outcome) {
-		MeterRegistry registry = this.registry;
+	private @Nullable Timer timer(String outcome) {
+		@Nullable MeterRegistry registry = this.registry;
 		if (registry == null) {
 			return null;
 		}

@@ -1,6 +1,7 @@
 package dev.fluxgate.autoconfigure.r2dbc;
 
 import io.r2dbc.spi.Connection;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 import reactor.util.context.Context;
@@ -24,7 +25,7 @@ final class Acquisition {
 		return context.put(Acquisition.class, this);
 	}
 
-	static Acquisition in(ContextView context) {
+	static @Nullable Acquisition in(ContextView context) {
 		return context.getOrDefault(Acquisition.class, null);
 	}
 
@@ -35,7 +36,7 @@ final class Acquisition {
 	 */
 	static Publisher<Void> handedOver(Connection connection) {
 		return Mono.deferContextual((context) -> {
-			Acquisition acquisition = in(context);
+			@Nullable Acquisition acquisition = in(context);
 			if (acquisition != null) {
 				acquisition.holding = true;
 			}

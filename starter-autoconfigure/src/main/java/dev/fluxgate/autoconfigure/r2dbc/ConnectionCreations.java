@@ -6,6 +6,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryMetadata;
 import io.r2dbc.spi.Wrapped;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 
@@ -22,7 +23,7 @@ final class ConnectionCreations implements ConnectionFactory, Wrapped<Connection
 
 	private final AtomicLong opened = new AtomicLong();
 
-	private volatile Throwable lastFailure;
+	private volatile @Nullable Throwable lastFailure;
 
 	ConnectionCreations(ConnectionFactory delegate) {
 		this.delegate = delegate;
@@ -31,7 +32,7 @@ final class ConnectionCreations implements ConnectionFactory, Wrapped<Connection
 	@Override
 	public Publisher<? extends Connection> create() {
 		return Mono.deferContextual((context) -> {
-			Acquisition acquisition = Acquisition.in(context);
+			@Nullable Acquisition acquisition = Acquisition.in(context);
 			if (acquisition != null) {
 				acquisition.creating();
 			}
@@ -54,7 +55,7 @@ final class ConnectionCreations implements ConnectionFactory, Wrapped<Connection
 	 * timeout cancels it above this factory.
 	 * @return the failure, or {@code null}
 	 */
-	Throwable lastFailure() {
+	@Nullable Throwable lastFailure() {
 		return this.lastFailure;
 	}
 

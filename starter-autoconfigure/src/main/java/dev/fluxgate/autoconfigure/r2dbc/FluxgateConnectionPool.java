@@ -16,6 +16,7 @@ import io.r2dbc.pool.PoolMetrics;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.R2dbcTimeoutException;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.pool.PoolAcquirePendingLimitException;
@@ -84,7 +85,7 @@ class FluxgateConnectionPool extends ConnectionPool {
 	private final StandingQueue standing;
 
 	private FluxgateConnectionPool(ConnectionPoolConfiguration configuration, ConnectionFactory connectionFactory,
-			ConnectionCreations creations, AcquireLimits limits, AcquireTimer timer) {
+			ConnectionCreations creations, AcquireLimits limits, @Nullable AcquireTimer timer) {
 		super(configuration);
 		this.connectionFactory = connectionFactory;
 		this.creations = creations;
@@ -107,7 +108,7 @@ class FluxgateConnectionPool extends ConnectionPool {
 	 * @return the pool
 	 */
 	static FluxgateConnectionPool of(ConnectionPoolConfiguration.Builder builder, ConnectionFactory connectionFactory,
-			AcquireLimits limits, AcquireTimer timer) {
+			AcquireLimits limits, @Nullable AcquireTimer timer) {
 		ConnectionCreations creations = new ConnectionCreations(connectionFactory);
 		builder.connectionFactory(creations)
 			.postAllocate(Acquisition::handedOver)
@@ -264,7 +265,7 @@ class FluxgateConnectionPool extends ConnectionPool {
 	}
 
 	private CapacityExceededException openingStalled() {
-		Throwable last = this.creations.lastFailure();
+		@Nullable Throwable last = this.creations.lastFailure();
 		return new CapacityExceededException(UNAVAILABLE,
 				"No database connection: the pool is opening connections but none completed in "
 						+ format(this.limits.creationCheckPeriod()) + " (spring.r2dbc.pool.max-create-connection-time is "
@@ -294,7 +295,7 @@ class FluxgateConnectionPool extends ConnectionPool {
 		return ex instanceof TimeoutException || ex instanceof R2dbcTimeoutException;
 	}
 
-	private static String format(Duration duration) {
+	private static String format(@Nullable Duration duration) {
 		return ConcurrencySettingsCollector.format(duration);
 	}
 
@@ -309,8 +310,8 @@ class FluxgateConnectionPool extends ConnectionPool {
 				Mono.from(connection.close()).subscribe();
 			}
 		};
-		Consumer<Object> existing = context.getOrDefault(ON_NEXT_DROPPED, null);
-		Consumer<Throwable> existingErrors = context.getOrDefault(ON_ERROR_DROPPED, null);
+		@Nullable Consumer<Object> existing = context.getOrDefault(ON_NEXT_DROPPED, null);
+		@Nullable Consumer<Throwable> existingErrors = context.getOrDefault(ON_ERROR_DROPPED, null);
 		Consumer<Throwable> quietRefusals = (ex) -> {
 			if (ex instanceof OverloadException) {
 				return;
@@ -360,15 +361,15 @@ class FluxgateConnectionPool extends ConnectionPool {
 	 * @param queueTarget the wait in the queue once it stands
 	 * @param queueInterval how long the queue must stay non-empty to stand
 	 */
-	record AcquireLimits(Duration maxAcquireTime, Duration maxCreateConnectionTime, int acquireRetry,
-			Duration queueTarget, Duration queueInterval) {
+	record AcquireLimits(@Nullable Duration maxAcquireTime, @Nullable Duration maxCreateConnectionTime,
+			int acquireRetry, Duration queueTarget, Duration queueInterval) {
 
 		AcquireLimits {
 			maxAcquireTime = limitOrNull(maxAcquireTime);
 			maxCreateConnectionTime = limitOrNull(maxCreateConnectionTime);
 		}
 
-		AcquireLimits(Duration maxAcquireTime, Duration maxCreateConnectionTime, int acquireRetry) {
+		AcquireLimits(@Nullable Duration maxAcquireTime, @Nullable Duration maxCreateConnectionTime, int acquireRetry) {
 			this(maxAcquireTime, maxCreateConnectionTime, acquireRetry, StandingQueue.DEFAULT_TARGET,
 					StandingQueue.DEFAULT_INTERVAL);
 		}
@@ -389,11 +390,11 @@ class FluxgateConnectionPool extends ConnectionPool {
 		}
 
 		/** How often a queued attempt checks that the pool's warm-up still makes progress. */
-		Duration creationCheckPeriod() {
+		@Nullable Duration creationCheckPeriod() {
 			return (this.maxCreateConnectionTime != null) ? this.maxCreateConnectionTime : this.maxAcquireTime;
 		}
 
-		private static Duration limitOrNull(Duration duration) {
+		private static @Nullable Duration limitOrNull(@Nullable Duration duration) {
 			return (duration != null && !duration.isNegative()) ? duration : null;
 		}
 

@@ -11,6 +11,7 @@ import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.ConnectionFactory;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
@@ -57,7 +58,7 @@ class PendingAcquireLimitPostProcessor
 
 	private final Map<String, ConnectionPool> rebuilt = new ConcurrentHashMap<>();
 
-	private ConfigurableListableBeanFactory beanFactory;
+	private @Nullable ConfigurableListableBeanFactory beanFactory;
 
 	PendingAcquireLimitPostProcessor(ObjectProvider<FluxgateR2dbcProperties> fluxgateProperties,
 			ObjectProvider<R2dbcProperties> r2dbcProperties, ObjectProvider<MeterRegistry> meterRegistry,
@@ -113,7 +114,7 @@ class PendingAcquireLimitPostProcessor
 		builder.customizer((pool) -> pool.maxPendingAcquire(maxPendingAcquire));
 		// Never used yet, so disposing it releases no connection; subscribe rather than block the caller.
 		original.disposeLater().subscribe();
-		AcquireTimer timer = null;
+		@Nullable AcquireTimer timer = null;
 		if (this.timeAcquisitions) {
 			timer = new AcquireTimer(beanName);
 			this.timers.add(timer);
@@ -137,7 +138,7 @@ class PendingAcquireLimitPostProcessor
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		MeterRegistry registry = this.meterRegistry.getIfUnique();
+		@Nullable MeterRegistry registry = this.meterRegistry.getIfAvailable();
 		if (registry != null) {
 			this.timers.forEach((timer) -> timer.bindTo(registry));
 		}

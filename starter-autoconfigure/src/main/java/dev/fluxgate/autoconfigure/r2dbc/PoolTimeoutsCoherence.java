@@ -9,6 +9,7 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import io.r2dbc.spi.Option;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
@@ -47,7 +48,7 @@ final class PoolTimeoutsCoherence {
 	}
 
 	private static void checkRebuiltPool(AcquireLimits limits, ConcurrencySettingsCollector settings) {
-		Duration maxAcquireTime = limits.maxAcquireTime();
+		@Nullable Duration maxAcquireTime = limits.maxAcquireTime();
 		if (maxAcquireTime == null) {
 			return;
 		}
@@ -62,14 +63,14 @@ final class PoolTimeoutsCoherence {
 				maxAcquireTime.multipliedBy(attempts), "fluxgate.server.request-timeout");
 	}
 
-	private static void checkPoolUrl(String url, ConcurrencySettingsCollector settings) {
+	private static void checkPoolUrl(@Nullable String url, ConcurrencySettingsCollector settings) {
 		if (!StringUtils.hasText(url) || !url.contains(":pool:")) {
 			return;
 		}
 		try {
 			ConnectionFactoryOptions options = ConnectionFactoryOptions.parse(url);
-			Duration maxAcquireTime = duration(options, PoolingConnectionFactoryProvider.MAX_ACQUIRE_TIME);
-			Duration maxCreateTime = duration(options, PoolingConnectionFactoryProvider.MAX_CREATE_CONNECTION_TIME);
+			@Nullable Duration maxAcquireTime = duration(options, PoolingConnectionFactoryProvider.MAX_ACQUIRE_TIME);
+			@Nullable Duration maxCreateTime = duration(options, PoolingConnectionFactoryProvider.MAX_CREATE_CONNECTION_TIME);
 			if (maxAcquireTime != null && !maxAcquireTime.isNegative() && maxCreateTime != null
 					&& maxAcquireTime.compareTo(maxCreateTime) < 0) {
 				settings.incoherent(("maxAcquireTime (%s) is shorter than maxCreateConnectionTime (%s) in "
@@ -87,8 +88,8 @@ final class PoolTimeoutsCoherence {
 		}
 	}
 
-	private static Duration duration(ConnectionFactoryOptions options, Option<Duration> option) {
-		Object value = options.getValue(option);
+	private static @Nullable Duration duration(ConnectionFactoryOptions options, Option<Duration> option) {
+		@Nullable Object value = options.getValue(option);
 		if (value instanceof Duration duration) {
 			return duration;
 		}

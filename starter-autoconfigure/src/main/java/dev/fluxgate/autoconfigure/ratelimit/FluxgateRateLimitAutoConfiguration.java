@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -115,7 +116,7 @@ public final class FluxgateRateLimitAutoConfiguration {
 				ObjectProvider<ReactiveRedisConnectionFactory> connectionFactory,
 				ObjectProvider<CircuitBreakerRegistry> circuitBreakerRegistry,
 				LocalRateLimitBackend fluxgateLocalRateLimitBackend, ObjectProvider<MeterRegistry> meterRegistry) {
-			ReactiveRedisConnectionFactory factory = connectionFactory.getIfAvailable();
+			@Nullable ReactiveRedisConnectionFactory factory = connectionFactory.getIfAvailable();
 			if (factory == null) {
 				throw new InvalidPropertyException("fluxgate.rate-limit.backend", "redis",
 						"local, or redis with a reactive Redis connection (spring.data.redis.*)");
@@ -147,7 +148,7 @@ public final class FluxgateRateLimitAutoConfiguration {
 		 * The breaker instance {@code fluxgate-rate-limit-redis} (Fluxgate's defaults at the lowest precedence, tunable
 		 * with resilience4j.circuitbreaker.instances.fluxgate-rate-limit-redis.*).
 		 */
-		private static CircuitBreaker circuitBreaker(CircuitBreakerRegistry registry) {
+		private static CircuitBreaker circuitBreaker(@Nullable CircuitBreakerRegistry registry) {
 			String name = "fluxgate-rate-limit-redis";
 			if (registry == null) {
 				return CircuitBreaker.of(name, CircuitBreakerConfig.custom()

@@ -15,6 +15,7 @@ import dev.fluxgate.ratelimit.RateLimitPolicy;
 import dev.fluxgate.ratelimit.RateLimitWindow;
 import dev.fluxgate.server.ServerFilterOrder;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.ClassUtils;
@@ -53,7 +54,7 @@ public class FluxgateRateLimitProperties implements InitializingBean {
 	 * Spring Security's WebFilterChainProxy (-100) and application filters; -99 (just after Spring Security) when a
 	 * policy is keyed by principal.
 	 */
-	private Integer filterOrder;
+	private @Nullable Integer filterOrder;
 
 	private final Redis redis = new Redis();
 
@@ -87,11 +88,11 @@ public class FluxgateRateLimitProperties implements InitializingBean {
 		this.failurePolicy = failurePolicy;
 	}
 
-	public Integer getFilterOrder() {
+	public @Nullable Integer getFilterOrder() {
 		return this.filterOrder;
 	}
 
-	public void setFilterOrder(Integer filterOrder) {
+	public void setFilterOrder(@Nullable Integer filterOrder) {
 		this.filterOrder = filterOrder;
 	}
 
@@ -235,18 +236,18 @@ public class FluxgateRateLimitProperties implements InitializingBean {
 		/**
 		 * The header that identifies the client when key is header, for example X-Api-Key.
 		 */
-		private String keyHeader;
+		private @Nullable String keyHeader;
 
 		/**
 		 * Requests per second per key (the bucket holds this many, so it is also the largest burst). Unset for no
 		 * per-second window.
 		 */
-		private Long perSecond;
+		private @Nullable Long perSecond;
 
 		/**
 		 * Requests per minute per key. Unset for no per-minute window.
 		 */
-		private Long perMinute;
+		private @Nullable Long perMinute;
 
 		public List<String> getPaths() {
 			return this.paths;
@@ -264,27 +265,27 @@ public class FluxgateRateLimitProperties implements InitializingBean {
 			this.key = key;
 		}
 
-		public String getKeyHeader() {
+		public @Nullable String getKeyHeader() {
 			return this.keyHeader;
 		}
 
-		public void setKeyHeader(String keyHeader) {
+		public void setKeyHeader(@Nullable String keyHeader) {
 			this.keyHeader = keyHeader;
 		}
 
-		public Long getPerSecond() {
+		public @Nullable Long getPerSecond() {
 			return this.perSecond;
 		}
 
-		public void setPerSecond(Long perSecond) {
+		public void setPerSecond(@Nullable Long perSecond) {
 			this.perSecond = perSecond;
 		}
 
-		public Long getPerMinute() {
+		public @Nullable Long getPerMinute() {
 			return this.perMinute;
 		}
 
-		public void setPerMinute(Long perMinute) {
+		public void setPerMinute(@Nullable Long perMinute) {
 			this.perMinute = perMinute;
 		}
 

@@ -76,7 +76,7 @@ class ConcurrencyDoctorPostgresTests {
 		await().atMost(Duration.ofSeconds(15)).until(() -> pool().acquired() == 0 && pool().pending() == 0);
 	}
 
-	private static dev.fluxgate.doctor.PoolSignal pool() {
+	private static PoolSignal pool() {
 		return context.getBean(ConcurrencyDoctor.class)
 			.sample()
 			.pools()

@@ -20,6 +20,7 @@ import dev.fluxgate.gate.GateRegistry;
 import dev.fluxgate.gate.GateSnapshot;
 import dev.fluxgate.gate.GateStats;
 import dev.fluxgate.test.TestServices;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import org.junit.jupiter.api.Test;
@@ -101,7 +102,7 @@ class DashboardMetricsTests {
 			.block(Duration.ofSeconds(30));
 		// A gate, as every shedder, bulkhead, rate limiter and offload scheduler registers one.
 		GateRegistry gates = context.getBean(GateRegistry.class);
-		GateStats stats = new GateStats("dashboard", "bulkhead", gates.meterRegistry());
+		GateStats stats = new GateStats("dashboard", "bulkhead", context.getBean(MeterRegistry.class));
 		gates.register(new Gate() {
 
 			@Override

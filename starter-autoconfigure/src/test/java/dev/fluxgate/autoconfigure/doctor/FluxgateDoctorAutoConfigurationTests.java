@@ -14,8 +14,6 @@ import dev.fluxgate.autoconfigure.health.FluxgateHealthAutoConfiguration;
 import dev.fluxgate.autoconfigure.validation.InvalidPropertyException;
 import dev.fluxgate.dependency.Bulkhead;
 import dev.fluxgate.doctor.Category;
-import dev.fluxgate.doctor.EventLoopSignal;
-import dev.fluxgate.doctor.EventLoopSignalSource;
 import dev.fluxgate.doctor.Finding;
 import dev.fluxgate.gate.Gate;
 import dev.fluxgate.gate.GateRegistry;
@@ -66,7 +64,7 @@ class FluxgateDoctorAutoConfigurationTests {
 	void blockingDetectionComesBeforeGateRejectionsWithItsFrame() {
 		this.runner.withPropertyValues("management.endpoints.web.exposure.include=concurrency").run((context) -> {
 			GateRegistry gates = context.getBean(GateRegistry.class);
-			GateStats stats = new GateStats("server", "shedding", gates.meterRegistry());
+			GateStats stats = new GateStats("server", "shedding", context.getBean(MeterRegistry.class));
 			gates.register(new FixedGate(stats));
 			stats.rejected("full");
 			// What the event-loop work's BlockHound callback publishes in warn mode.
@@ -117,7 +115,7 @@ class FluxgateDoctorAutoConfigurationTests {
 				context.getBean(CircuitBreakerRegistry.class).circuitBreaker("catalog").transitionToOpenState();
 				GateRegistry gates = context.getBean(GateRegistry.class);
 				gates.register(new FixedGate("catalog", Bulkhead.KIND,
-						new GateStats("catalog", Bulkhead.KIND, gates.meterRegistry())));
+						new GateStats("catalog", Bulkhead.KIND, context.getBean(MeterRegistry.class))));
 				await().atMost(Duration.ofSeconds(30))
 					.untilAsserted(() -> assertThat(endpoint(context).getResources()).singleElement()
 						.satisfies((resource) -> {

@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,5 +1,6 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
+import dev.fluxgate.doctor.Finding;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

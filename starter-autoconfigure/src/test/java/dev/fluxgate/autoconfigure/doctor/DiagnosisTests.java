@@ -1,5 +1,8 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
+import dev.fluxgate.doctor.Category;
+import dev.fluxgate.doctor.Finding;
+import dev.fluxgate.doctor.Severity;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 import org.jspecify.annotations.Nullable;
 
@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * @param pendingTasks tasks queued on the loop
  * @param stalls stalls counted since start
  */
-public record EventLoopSignal(String name, @Nullable Double lagP99Millis, @Nullable Double lagMaxMillis,
+record EventLoopSignal(String name, @Nullable Double lagP99Millis, @Nullable Double lagMaxMillis,
 		@Nullable Double pendingTasks, @Nullable Long stalls) {
 
 }

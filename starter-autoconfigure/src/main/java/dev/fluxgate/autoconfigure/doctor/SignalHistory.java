@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * them, which is the baseline that counters are compared against. Also keeps the running peaks that the capacity
  * plan observes. Thread-safe.
  */
-public final class SignalHistory {
+final class SignalHistory {
 
 	private final Duration retention;
 

@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +11,7 @@ import dev.fluxgate.gate.GateSnapshot;
  * with acquisitions waiting, a gate rejecting work, or an event loop lagging, each for a whole window. Short bursts do
  * not count, so readiness does not flap under ordinary peaks.
  */
-public final class Saturation {
+final class Saturation {
 
 	private Saturation() {
 	}

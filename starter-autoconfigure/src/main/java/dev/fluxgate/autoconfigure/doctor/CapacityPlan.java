@@ -1,5 +1,6 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
+import dev.fluxgate.doctor.Finding;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;

@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 import java.util.List;
 
@@ -7,7 +7,7 @@ import java.util.List;
  * example). {@link MeterSignals} reads them from the {@code fluxgate.blocking.calls} counter.
  */
 @FunctionalInterface
-public interface BlockingSignalSource {
+interface BlockingSignalSource {
 
 	/**
 	 * Detections so far.

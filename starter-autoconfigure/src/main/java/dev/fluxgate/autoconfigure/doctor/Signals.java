@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * @param timeouts timeout and retry counts so far, by source
  * @param totalStall how long every event loop has been unresponsive now, when a source measures it
  */
-public record Signals(Instant at, @Nullable Double inFlightRequests, List<PoolSignal> pools, List<GateSnapshot> gates,
+record Signals(Instant at, @Nullable Double inFlightRequests, List<PoolSignal> pools, List<GateSnapshot> gates,
 		List<EventLoopSignal> eventLoops, List<BlockingSignal> blocking, List<TimeoutSignal> timeouts,
 		@Nullable Duration totalStall) {
 

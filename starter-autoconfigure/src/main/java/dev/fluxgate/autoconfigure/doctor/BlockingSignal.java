@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 /**
  * Blocking calls detected on non-blocking threads.
@@ -7,6 +7,6 @@ package dev.fluxgate.doctor;
  * {@code java.lang.Thread.sleep}
  * @param count detections since start
  */
-public record BlockingSignal(String frame, long count) {
+record BlockingSignal(String frame, long count) {
 
 }

@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 import java.time.Duration;
 
@@ -11,7 +11,7 @@ import java.time.Duration;
  * @param blockedLoopPendingTasks at most this many pending tasks on a lagging loop means one long task is blocking
  * it rather than too much work queueing on it
  */
-public record DiagnosisSettings(Duration saturationWindow, Duration eventLoopLagThreshold,
+record DiagnosisSettings(Duration saturationWindow, Duration eventLoopLagThreshold,
 		int blockedLoopPendingTasks) {
 
 	/** Thirty seconds of saturation, 500 ms of lag, 10 pending tasks. */

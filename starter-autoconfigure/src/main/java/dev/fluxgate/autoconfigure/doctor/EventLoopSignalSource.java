@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 import java.time.Duration;
 import java.util.List;
@@ -9,7 +9,7 @@ import java.util.Optional;
  * can implement this directly to give the diagnosis exact values (for example a stall that is still going on, which
  * a timer only records once it ends).
  */
-public interface EventLoopSignalSource {
+interface EventLoopSignalSource {
 
 	/**
 	 * Every measured event loop.

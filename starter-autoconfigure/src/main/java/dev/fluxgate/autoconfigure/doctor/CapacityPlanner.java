@@ -1,5 +1,8 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
+import dev.fluxgate.doctor.Category;
+import dev.fluxgate.doctor.Finding;
+import dev.fluxgate.doctor.Severity;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,7 +11,7 @@ import java.util.Map;
 /**
  * Computes the {@link CapacityPlan}: a pure function of its inputs.
  */
-public final class CapacityPlanner {
+final class CapacityPlanner {
 
 	static final String PEAK_PROPERTY = "fluxgate.capacity.peak-concurrency";
 

@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 import java.util.List;
 
@@ -7,7 +7,7 @@ import java.util.List;
  * WebClient pools from Reactor Netty's meters).
  */
 @FunctionalInterface
-public interface PoolSignalSource {
+interface PoolSignalSource {
 
 	/**
 	 * Every pool of this kind, now.

@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 /**
  * A count of timeouts, retries or unreachable dependencies from one source, since start.
@@ -11,6 +11,6 @@ package dev.fluxgate.doctor;
  * @param count the total so far
  * @param property the property that governs it, named in advice
  */
-public record TimeoutSignal(String kind, String source, String meter, long count, String property) {
+record TimeoutSignal(String kind, String source, String meter, long count, String property) {
 
 }

@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +51,7 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  * Reactor Netty registers its meters in Micrometer's global registry, so that one is searched too.
  */
-public class MeterSignals implements EventLoopSignalSource, BlockingSignalSource {
+class MeterSignals implements EventLoopSignalSource, BlockingSignalSource {
 
 	/** Reactor Netty's gauge of tasks queued on a loop. */
 	public static final String EVENT_LOOP_PENDING_TASKS = "reactor.netty.eventloop.pending.tasks";

@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 /**
  * How many connections a database accepts from applications, read from the database itself.

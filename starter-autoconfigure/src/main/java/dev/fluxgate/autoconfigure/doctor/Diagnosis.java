@@ -1,5 +1,8 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
+import dev.fluxgate.doctor.Category;
+import dev.fluxgate.doctor.Finding;
+import dev.fluxgate.doctor.Severity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * saturation window it is {@link Severity#CRITICAL}. Counters (blocking detections, timeouts, rejections) are
  * compared between the oldest and the newest sample, so findings describe the recent window, not all time.
  */
-public final class Diagnosis {
+final class Diagnosis {
 
 	private Diagnosis() {
 	}

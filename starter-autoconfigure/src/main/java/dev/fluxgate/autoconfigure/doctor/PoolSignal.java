@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 /**
  * The state of one connection pool.
@@ -13,7 +13,7 @@ package dev.fluxgate.doctor;
  * @param maxPending the most acquisitions that may wait; {@code Integer.MAX_VALUE} when unbounded
  * @param sizeProperty the property that sets {@code max}, named in advice
  */
-public record PoolSignal(String type, String name, int max, int acquired, int idle, int pending, int maxPending,
+record PoolSignal(String type, String name, int max, int acquired, int idle, int pending, int maxPending,
 		String sizeProperty) {
 
 	/**

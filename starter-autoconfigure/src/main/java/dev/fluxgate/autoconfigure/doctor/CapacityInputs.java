@@ -1,4 +1,4 @@
-package dev.fluxgate.doctor;
+package dev.fluxgate.autoconfigure.doctor;
 
 import java.util.List;
 
@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param database the database's connection limits, when known
  * @param databaseProblem why the limits are not known, when they are not
  */
-public record CapacityInputs(@Nullable Integer declaredPeakConcurrency, int observedPeakConcurrency,
+record CapacityInputs(@Nullable Integer declaredPeakConcurrency, int observedPeakConcurrency,
 		@Nullable Double declaredConnectionsPerRequest, @Nullable Double estimatedConnectionsPerRequest,
 		List<PoolSignal> pools, int replicas, @Nullable DatabaseLimits database, @Nullable String databaseProblem) {
 
