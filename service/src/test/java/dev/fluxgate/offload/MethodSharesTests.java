@@ -34,7 +34,7 @@ class MethodSharesTests {
 			.expectErrorSatisfies((ex) -> {
 				assertThat(ex).isInstanceOf(CapacityExceededException.class);
 				CapacityExceededException refusal = (CapacityExceededException) ex;
-				assertThat(refusal.getReason()).isEqualTo(MethodShares.REASON);
+				assertThat(refusal.getReason()).isEqualTo(MethodShares.REASON_METHOD_BUSY);
 				assertThat(refusal.getRetryAfter()).hasValue(Duration.ofSeconds(2));
 				assertThat(refusal.getStackTrace()).as("a refusal is cheap").isEmpty();
 			})
@@ -44,7 +44,7 @@ class MethodSharesTests {
 		slow1.tryEmitValue("done");
 		assertThat(this.started).containsExactly("slow-1", "slow-2", "slow-3");
 		assertThat(this.shares.snapshot().queued()).isZero();
-		assertThat(this.shares.snapshot().rejected()).containsEntry(MethodShares.REASON, 1L);
+		assertThat(this.shares.snapshot().rejected()).containsEntry(MethodShares.REASON_METHOD_BUSY, 1L);
 		first.dispose();
 		second.dispose();
 		waiting.dispose();
