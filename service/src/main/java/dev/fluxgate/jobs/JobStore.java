@@ -363,8 +363,8 @@ final class JobStore {
 		int attempts = 0;
 		long enqueued = 0;
 		for (Map.Entry<ByteBuffer, ByteBuffer> field : fields.entrySet()) {
-			String value = string(field.getValue());
-			switch (string(field.getKey())) {
+			String value = RedisScripts.string(field.getValue());
+			switch (RedisScripts.string(field.getKey())) {
 				case "id" -> id = value;
 				case "payload" -> payload = value;
 				case "attempts" -> attempts = Integer.parseInt(value);
@@ -380,10 +380,6 @@ final class JobStore {
 
 	private static ByteBuffer bytes(String value) {
 		return ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8));
-	}
-
-	private static String string(ByteBuffer buffer) {
-		return StandardCharsets.UTF_8.decode(buffer.duplicate()).toString();
 	}
 
 	private static long number(Object value) {
