@@ -35,21 +35,36 @@ final class JobStore {
 			local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 			""";
 
-	/** Returns {1, id} stored, {0, first id} duplicate idempotency key, {-1, ''} queue full. */
+	/**
+	 * Stores a batch of submits in order. ARGV[1] is the queue's max length, then five per job: id, payload, delay in
+	 * ms, index of its idempotency key in KEYS (0 for none), idempotency window in ms. Returns two per job: {1, id}
+	 * stored, {0, first id} duplicate idempotency key, {-1, ''} queue full. A key repeated within the batch finds the
+	 * first job's id, as it would across calls.
+	 */
 	private static final Script SUBMIT = RedisScripts.script(NOW + """
-			if #KEYS > 2 then
-			  local first = redis.call('GET', KEYS[3])
-			  if first then return {0, first} end
+			local max = tonumber(ARGV[1])
+			local size = redis.call('XLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
+			local out = {}
+			for i = 2, #ARGV, 5 do
+			  local id, payload, delay, key = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+			  local first = false
+			  if key > 0 then first = redis.call('GET', KEYS[key]) end
+			  if first then
+			    out[#out + 1] = 0; out[#out + 1] = first
+			  elseif size >= max then
+			    out[#out + 1] = -1; out[#out + 1] = ''
+			  else
+			    if key > 0 then redis.call('SET', KEYS[key], id, 'PX', ARGV[i + 4]) end
+			    if delay > 0 then
+			      redis.call('ZADD', KEYS[2], now + delay, cjson.encode({id, payload, '0', tostring(now)}))
+			    else
+			      redis.call('XADD', KEYS[1], '*', 'id', id, 'payload', payload, 'attempts', '0', 'enqueued', tostring(now))
+			    end
+			    size = size + 1
+			    out[#out + 1] = 1; out[#out + 1] = id
+			  end
 			end
-			if redis.call('XLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {-1, ''} end
-			if #KEYS > 2 then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[5]) end
-			local delay = tonumber(ARGV[3])
-			if delay > 0 then
-			  redis.call('ZADD', KEYS[2], now + delay, cjson.encode({ARGV[1], ARGV[2], '0', tostring(now)}))
-			else
-			  redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'payload', ARGV[2], 'attempts', '0', 'enqueued', tostring(now))
-			end
-			return {1, ARGV[1]}
+			return out
 			""");
 
 	/** Moves due jobs into the stream; returns {moved, ms until the next is due or -1}. */
@@ -180,14 +195,48 @@ final class JobStore {
 		this.scripts.close();
 	}
 
-	Mono<SubmitResult> submit(JobKeys keys, String id, String payload, Duration delay, long maxLength,
-			@Nullable String idempotencyKey, Duration idempotencyWindow) {
-		List<String> scriptKeys = (idempotencyKey != null)
-				? List.of(keys.stream(), keys.delayed(), keys.idempotency(idempotencyKey))
-				: List.of(keys.stream(), keys.delayed());
-		return run(SUBMIT, scriptKeys, List.of(id, payload, Long.toString(delay.toMillis()), Long.toString(maxLength),
-				Long.toString(idempotencyWindow.toMillis())))
-			.map((result) -> new SubmitResult((int) number(result.get(0)), String.valueOf(result.get(1))));
+	/**
+	 * Store submits of one queue in one script call (see {@link SubmitBatcher}).
+	 * @return their outcomes, in order
+	 */
+	Mono<List<SubmitResult>> submit(JobKeys keys, List<NewJob> jobs, long maxLength) {
+		List<String> scriptKeys = new ArrayList<>(2);
+		scriptKeys.add(keys.stream());
+		scriptKeys.add(keys.delayed());
+		List<String> args = new ArrayList<>(1 + jobs.size() * 5);
+		args.add(Long.toString(maxLength));
+		for (NewJob job : jobs) {
+			int keyIndex = 0;
+			if (job.idempotencyKey() != null) {
+				scriptKeys.add(keys.idempotency(job.idempotencyKey()));
+				keyIndex = scriptKeys.size();
+			}
+			args.add(job.id());
+			args.add(job.payload());
+			args.add(Long.toString(job.delay().toMillis()));
+			args.add(Integer.toString(keyIndex));
+			args.add(Long.toString(job.idempotencyWindow().toMillis()));
+		}
+		return run(SUBMIT, scriptKeys, args).map((flat) -> {
+			List<SubmitResult> results = new ArrayList<>(flat.size() / 2);
+			for (int i = 0; i + 1 < flat.size(); i += 2) {
+				results.add(new SubmitResult((int) number(flat.get(i)), String.valueOf(flat.get(i + 1))));
+			}
+			return results;
+		});
+	}
+
+	/**
+	 * A job to store.
+	 * @param id its id
+	 * @param payload the encoded payload
+	 * @param delay run no earlier than this after the submit
+	 * @param idempotencyKey its idempotency key, if any
+	 * @param idempotencyWindow how long the key is remembered
+	 */
+	record NewJob(String id, String payload, Duration delay, @Nullable String idempotencyKey,
+			Duration idempotencyWindow) {
+
 	}
 
 	/**
@@ -314,8 +363,8 @@ final class JobStore {
 		int attempts = 0;
 		long enqueued = 0;
 		for (Map.Entry<ByteBuffer, ByteBuffer> field : fields.entrySet()) {
-			String value = string(field.getValue());
-			switch (string(field.getKey())) {
+			String value = RedisScripts.string(field.getValue());
+			switch (RedisScripts.string(field.getKey())) {
 				case "id" -> id = value;
 				case "payload" -> payload = value;
 				case "attempts" -> attempts = Integer.parseInt(value);
@@ -331,10 +380,6 @@ final class JobStore {
 
 	private static ByteBuffer bytes(String value) {
 		return ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8));
-	}
-
-	private static String string(ByteBuffer buffer) {
-		return StandardCharsets.UTF_8.decode(buffer.duplicate()).toString();
 	}
 
 	private static long number(Object value) {

@@ -43,6 +43,9 @@ public final class Jobs implements AutoCloseable {
 
 	private final Map<String, JobWorker> workers = new ConcurrentHashMap<>();
 
+	/** One per queue submitted to: a queue's submits are coalesced into few script calls. */
+	private final Map<String, SubmitBatcher> batchers = new ConcurrentHashMap<>();
+
 	/**
 	 * Jobs stored through a connection factory.
 	 * @param connectionFactory the application's reactive Redis connections
@@ -77,13 +80,14 @@ public final class Jobs implements AutoCloseable {
 	 */
 	public Mono<String> submit(String queue, Object payload, SubmitOptions options) {
 		return Mono.defer(() -> {
-			JobKeys keys = JobKeys.of(queue);
 			JobQueueSettings queueSettings = this.settings.queue(queue);
+			SubmitBatcher batcher = this.batchers.computeIfAbsent(queue,
+					(name) -> new SubmitBatcher(this.store, JobKeys.of(name), queueSettings.maxLength()));
 			String text = this.codec.encode(payload);
 			Duration window = (options.getIdempotencyWindow() != null) ? options.getIdempotencyWindow()
 					: this.settings.idempotencyWindow();
-			return this.store.submit(keys, newId(), text, options.getDelay(), queueSettings.maxLength(),
-					options.getIdempotencyKey(), window).flatMap((result) -> {
+			return batcher.submit(new JobStore.NewJob(newId(), text, options.getDelay(), options.getIdempotencyKey(),
+					window)).flatMap((result) -> {
 						if (result.status() < 0) {
 							return Mono.error(new CapacityExceededException(REASON_QUEUE_FULL,
 									"The job queue '%s' holds its maximum of %d unfinished jobs"

@@ -121,7 +121,7 @@ public final class RedisScripts {
 		List<Object> result = new ArrayList<>(values.size());
 		for (Object value : values) {
 			if (value instanceof ByteBuffer buffer) {
-				result.add(StandardCharsets.UTF_8.decode(buffer.duplicate()).toString());
+				result.add(string(buffer));
 			}
 			else if (value instanceof byte[] array) {
 				result.add(new String(array, StandardCharsets.UTF_8));
@@ -131,6 +131,22 @@ public final class RedisScripts {
 			}
 		}
 		return result;
+	}
+
+	/**
+	 * Decode a reply's bulk string. A plain {@code new String} of the bytes: the charset decoder's buffers cost
+	 * several times more per value, which adds up on replies of hundreds of jobs.
+	 * @param buffer the bytes, left unread
+	 * @return the text
+	 */
+	public static String string(ByteBuffer buffer) {
+		if (buffer.hasArray()) {
+			return new String(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining(),
+					StandardCharsets.UTF_8);
+		}
+		byte[] bytes = new byte[buffer.remaining()];
+		buffer.duplicate().get(bytes);
+		return new String(bytes, StandardCharsets.UTF_8);
 	}
 
 	/**

@@ -128,7 +128,7 @@ public final class JobsBenchmark {
 			.subscribe();
 		long start = System.nanoTime();
 		int sampleEvery = Math.max(5, seconds / 20);
-		System.out.println("SOAK t_s submitted completed backlog heap_after_gc_mb redis_used_mb");
+		System.out.println("SOAK t_s submitted completed backlog heap_after_gc_mb rss_mb redis_used_mb");
 		for (int t = 0; t <= seconds; t += sampleEvery) {
 			long wait = start + Duration.ofSeconds(t).toNanos() - System.nanoTime();
 			if (wait > 0) {
@@ -139,10 +139,25 @@ public final class JobsBenchmark {
 			var stats = jobs.stats(queue).block(Duration.ofSeconds(10));
 			String info = redis.getConnectionFactory().getReactiveConnection().serverCommands().info("memory")
 				.block(Duration.ofSeconds(10)).getProperty("used_memory");
-			System.out.printf("SOAK %d %d %d %d %d %.1f%n", t, submitted.get(), completed.get(),
-					stats.backlog() + stats.pending(), heap, Long.parseLong(info.trim()) / 1048576.0);
+			System.out.printf("SOAK %d %d %d %d %d %d %.1f%n", t, submitted.get(), completed.get(),
+					stats.backlog() + stats.pending(), heap, residentMegabytes(), Long.parseLong(info.trim()) / 1048576.0);
 		}
 		producer.dispose();
+	}
+
+	/** The process' resident set (Linux), or -1: off-heap buffers and threads show here, not in the heap. */
+	private static long residentMegabytes() {
+		try {
+			for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+				if (line.startsWith("VmRSS:")) {
+					return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+				}
+			}
+		}
+		catch (java.io.IOException | RuntimeException ex) {
+			// not Linux
+		}
+		return -1;
 	}
 
 	private static void cleanUp(String queue) {

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.ParameterizedTypeReference;
@@ -74,7 +75,8 @@ class JobsRedisTests {
 				"fluxgate.jobs.queues." + queue("slow") + ".attempt-timeout=300ms",
 				"fluxgate.jobs.queues." + queue("shared") + ".concurrency=2",
 				"fluxgate.jobs.queues." + queue("hang") + ".visibility-timeout=2s",
-				"fluxgate.jobs.queues." + queue("full") + ".max-length=2"));
+				"fluxgate.jobs.queues." + queue("full") + ".max-length=2",
+				"fluxgate.jobs.queues." + queue("burst") + ".max-length=100"));
 		properties.addAll(List.of(extra));
 		// one value per property, the last given winning (a repeated command-line option would join them)
 		Map<String, String> unique = new java.util.LinkedHashMap<>();
@@ -271,6 +273,28 @@ class JobsRedisTests {
 		assertThatThrownBy(() -> submit(queue, 3)).isInstanceOf(CapacityExceededException.class)
 			.satisfies((ex) -> assertThat(((CapacityExceededException) ex).getReason()).isEqualTo("jobs-queue-full"));
 		assertThat(jobs(main).stats(queue).block(Duration.ofSeconds(5)).backlog()).isEqualTo(2);
+	}
+
+	@Test
+	void concurrentSubmitsEachGetTheirOwnOutcome() {
+		// Submits made together travel together to Redis: the bound and idempotency still hold per job.
+		String queue = queue("burst");
+		List<Object> outcomes = Flux.range(0, 150)
+			.flatMap((n) -> jobs(main).submit(queue, n).<Object>map((id) -> id)
+				.onErrorResume(CapacityExceededException.class, (ex) -> Mono.just(ex.getReason())), 150)
+			.collectList()
+			.block(Duration.ofSeconds(30));
+		assertThat(outcomes).filteredOn("jobs-queue-full"::equals).hasSize(50);
+		assertThat(outcomes).filteredOn((outcome) -> !"jobs-queue-full".equals(outcome)).hasSize(100).doesNotHaveDuplicates();
+		assertThat(jobs(main).stats(queue).block(Duration.ofSeconds(5)).backlog()).isEqualTo(100);
+		String same = queue("burst-same");
+		SubmitOptions options = SubmitOptions.none().delay(Duration.ofHours(1)).idempotencyKey("once");
+		Set<String> ids = Flux.range(0, 50)
+			.flatMap((n) -> jobs(main).submit(same, n, options), 50)
+			.collect(Collectors.toSet())
+			.block(Duration.ofSeconds(30));
+		assertThat(ids).hasSize(1);
+		assertThat(jobs(main).stats(same).block(Duration.ofSeconds(5)).delayed()).isEqualTo(1);
 	}
 
 	@Test
