@@ -374,7 +374,7 @@ public final class JobWorker implements Gate {
 			return;
 		}
 		if (ex instanceof CapacityExceededException overload
-				&& BoundedExecutor.REJECTED_REASON.equals(overload.getReason())) {
+				&& BoundedExecutor.REASON_FULL.equals(overload.getReason())) {
 			// Never started (the blocking executor was full): not an attempt.
 			settleThenRelease(this.store
 				.settle(this.keys, entry, attempt - 1, describe(ex), this.settings.backoffInitial(), this.settings.maxLength())

@@ -16,6 +16,7 @@ import dev.fluxgate.jobs.JobQueueSettings;
 import dev.fluxgate.jobs.Jobs;
 import dev.fluxgate.jobs.JobsSettings;
 import dev.fluxgate.offload.Offload;
+import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -103,10 +104,10 @@ public final class FluxgateJobsAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		Jobs fluxgateJobs(ReactiveRedisConnectionFactory connectionFactory, JobCodec codec,
-				FluxgateJobsProperties properties, GateRegistry gates, Environment environment) {
+				FluxgateJobsProperties properties, ObjectProvider<MeterRegistry> meterRegistry, Environment environment) {
 			return new Jobs(connectionFactory, codec, new JobsSettings(properties.defaults(),
 					properties.queueSettings(), properties.getIdempotencyWindow(), pollTimeout(environment)),
-					gates.meterRegistry());
+					meterRegistry.getIfAvailable());
 		}
 
 		/** Half the Redis command timeout at most, so a blocking read never times out as a failed command. */
