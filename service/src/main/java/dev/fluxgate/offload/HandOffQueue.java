@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
  * The work queue of a {@link BoundedExecutor}: bounded, and lock-free on the submitting side. Event loops submit
  * offloaded work: a queue with a lock (an {@code ArrayBlockingQueue} shares one between producers and the pool's
  * workers) parks a loop whenever a worker holds it, and on a busy machine the holder can be descheduled for
- * milliseconds (BlockHound reports it as a blocking call). Here offer, peek, remove and size never lock; only the pool's
- * idle workers park, in {@link #take()} and {@link #poll(long, TimeUnit)}.
+ * milliseconds (BlockHound reports it as a blocking call). Here offer, peek, remove and size never lock; only the
+ * pool's idle workers park, in {@link #take()} and {@link #poll(long, TimeUnit)}.
  * <p>
  * The bound counts the tasks offered and not yet taken. A full queue, or one of capacity zero, still hands a task
  * straight to a worker that is waiting for one, as a {@code SynchronousQueue} would. Only the operations a

@@ -19,8 +19,8 @@ import reactor.core.publisher.MonoSink;
  * A fair share of an executor per method: each key (an imperative controller method) may hold at most
  * {@code perKey} of the executor's threads, running or queued for one. Work beyond that waits in the key's own FIFO
  * queue, holding neither a thread nor a slot of the executor's queue, until one of the key's own tasks ends; a full
- * key queue refuses at once with 503 (reason {@value #REASON_METHOD_BUSY}). So one slow blocking endpoint hammered by many
- * clients keeps its share of the threads and every other imperative endpoint still finds a free one. The wait is
+ * key queue refuses at once with 503 (reason {@value #REASON_METHOD_BUSY}). So one slow blocking endpoint hammered by
+ * many clients keeps its share of the threads and every other imperative endpoint still finds a free one. The wait is
  * bounded by the request's deadline (cancelling a waiter takes it out of the queue) and by the key queue's length.
  * <p>
  * One {@link Gate} for all keys (kind {@code offload}): its limit is the per-key share, in-flight and queued are
@@ -115,8 +115,8 @@ public final class MethodShares implements Gate {
 	}
 
 	private CapacityExceededException busy() {
-		return new CapacityExceededException(REASON_METHOD_BUSY, "This endpoint already holds its share of the '" + this.name
-				+ "' executor (" + this.perKey + " requests, fluxgate.offload.blocking.method-share) and "
+		return new CapacityExceededException(REASON_METHOD_BUSY, "This endpoint already holds its share of the '"
+				+ this.name + "' executor (" + this.perKey + " requests, fluxgate.offload.blocking.method-share) and "
 				+ this.maxQueuedPerKey + " more wait for it", this.retryAfter);
 	}
 

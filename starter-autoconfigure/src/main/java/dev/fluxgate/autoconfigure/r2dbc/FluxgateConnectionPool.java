@@ -238,7 +238,8 @@ class FluxgateConnectionPool extends ConnectionPool {
 
 	private CapacityExceededException crowded(int pending) {
 		return new CapacityExceededException(EXHAUSTED, "No database connection is free and " + pending
-				+ ((pending == 1) ? " request already waits" : " requests already wait") + " for one: the queue has stood for longer than fluxgate.r2dbc.pool.queue-interval ("
+				+ ((pending == 1) ? " request already waits" : " requests already wait")
+				+ " for one: the queue has stood for longer than fluxgate.r2dbc.pool.queue-interval ("
 				+ format(this.limits.queueInterval()) + ") and, at the rate connections free up ("
 				+ Math.round(this.standing.drainRate()) + " per second), this request would not get one within "
 				+ "fluxgate.r2dbc.pool.queue-target (" + format(this.limits.queueTarget()) + "). " + poolState()
