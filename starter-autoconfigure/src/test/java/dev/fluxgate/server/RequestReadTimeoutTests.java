@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.http.HttpStatus;
@@ -50,6 +51,12 @@ class RequestReadTimeoutTests {
 				}
 
 			});
+
+	/** Only {@link #elapse(long)} moves the channel's clock: a slow machine must not fire the timer early. */
+	@BeforeEach
+	void freezeTime() {
+		this.channel.freezeTime();
+	}
 
 	@AfterEach
 	void close() {
