@@ -15,7 +15,8 @@ import com.sun.management.ThreadMXBean;
  * <p>
  * Run with {@code -XX:-DoEscapeAnalysis} for a figure that does not depend on how far the JIT got: every allocation
  * site then allocates (an upper bound of what a warm JIT allocates). Usage:
- * {@code java -XX:-DoEscapeAnalysis -cp ... dev.fluxgate.bench.jmh.RequestAllocation [requests] config...}.
+ * {@code java -XX:-DoEscapeAnalysis -cp ... dev.fluxgate.bench.jmh.RequestAllocation [requests] config...};
+ * {@code -Dhandlers=reactive} measures one handler only (for an allocation profile of that path alone).
  */
 public final class RequestAllocation {
 
@@ -35,7 +36,7 @@ public final class RequestAllocation {
 			benchmark.config = config;
 			benchmark.start();
 			try {
-				for (String handler : List.of("reactive", "imperative")) {
+				for (String handler : System.getProperty("handlers", "reactive,imperative").split(",")) {
 					Runnable request = handler.equals("reactive") ? benchmark::reactive : benchmark::imperative;
 					for (int i = 0; i < requests; i++) {
 						request.run(); // warm-up: class loading, caches, lazily created meters
