@@ -7,7 +7,8 @@
 #   BENCH_QUICK=1 bench/jmh.sh            # smoke run, about 6 minutes (1 fork, short iterations): times are rough
 #   bench/jmh.sh -p config=off,default    # any JMH option; -p config='a.b=1;c.d=2' runs an ad-hoc variant
 #   BENCH_ALLOC=1 bench/jmh.sh 2000 off default no-deadline   # bytes per request of the sending thread only,
-#                                         # escape analysis off: exact on a busy machine (RequestAllocation), ~1 min
+#                                         # escape analysis off, one JVM per configuration: exact on a busy machine
+#                                         # (RequestAllocation), ~20 s per configuration on an idle machine
 #
 # Builds the starter and bench/jmh from this tree (./mvnw -Pbench -pl bench/jmh -am package; nothing goes to
 # ~/.m2), runs JMH on that classpath, prints JMH's table and a summary against "off", and writes
@@ -25,9 +26,17 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then  # BENCH_SUMMARY_ONLY=1: only summaris
   fi
   if [ -n "${BENCH_ALLOC:-}" ]; then
     mkdir -p "$OUT"
-    { echo "# $(date -Is) $(uptime)"; java -XX:-DoEscapeAnalysis -Xms512m -Xmx512m \
-      -cp "bench/jmh/target/classes:$(cat bench/jmh/target/classpath.txt)" dev.fluxgate.bench.jmh.RequestAllocation "$@" \
-      2> "$OUT/jmh-alloc.log"; } | tee "$OUT/jmh-alloc.csv"
+    # One JVM per configuration: in a shared JVM each figure depended on the configurations run before it (JIT
+    # state, Spring's caches), by up to 2 KB per request.
+    REQUESTS=2000; CONFIGS=()
+    for arg in "$@"; do if [[ $arg =~ ^[0-9]+$ ]]; then REQUESTS=$arg; else CONFIGS+=("$arg"); fi; done
+    [ ${#CONFIGS[@]} -eq 0 ] && CONFIGS=(off default)
+    : > "$OUT/jmh-alloc.log"
+    { echo "# $(date -Is) $(uptime)"
+      for config in "${CONFIGS[@]}"; do
+        java -XX:-DoEscapeAnalysis -Xms512m -Xmx512m -cp "bench/jmh/target/classes:$(cat bench/jmh/target/classpath.txt)" \
+          dev.fluxgate.bench.jmh.RequestAllocation "$REQUESTS" "$config" 2>> "$OUT/jmh-alloc.log"
+      done | awk 'NR == 1 && /^handler,/ || /^(reactive|imperative),/'; } | tee "$OUT/jmh-alloc.csv"
     exit 0
   fi
   QUICK=()

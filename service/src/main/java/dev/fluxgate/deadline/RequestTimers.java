@@ -1,5 +1,7 @@
 package dev.fluxgate.deadline;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.EventLoop;
@@ -9,6 +11,7 @@ import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
+import org.springframework.http.server.reactive.AbstractServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.util.ClassUtils;
@@ -25,6 +28,9 @@ final class RequestTimers {
 			RequestTimers.class.getClassLoader());
 
 	private final @Nullable Scheduler fixed;
+
+	/** Request classes that have no native request (mocks): asked once, not once per request. */
+	private final Set<Class<?>> withoutNativeRequest = ConcurrentHashMap.newKeySet();
 
 	RequestTimers() {
 		this(null);
@@ -50,7 +56,7 @@ final class RequestTimers {
 			return this.fixed.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
 		}
 		if (REACTOR_NETTY) {
-			EventLoop loop = ReactorNetty.eventLoopOf(request);
+			EventLoop loop = ReactorNetty.eventLoopOf(request, this.withoutNativeRequest);
 			if (loop != null) {
 				ScheduledFuture<?> future = loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
 				return () -> future.cancel(false);
@@ -62,13 +68,23 @@ final class RequestTimers {
 	/** Kept apart so Reactor Netty's classes load only when it is present. */
 	private static final class ReactorNetty {
 
-		static @Nullable EventLoop eventLoopOf(ServerHttpRequest request) {
+		static @Nullable EventLoop eventLoopOf(ServerHttpRequest request, Set<Class<?>> withoutNative) {
+			ServerHttpRequest inner = request;
+			while (inner instanceof ServerHttpRequestDecorator decorator) {
+				inner = decorator.getDelegate();
+			}
+			// Reactor Netty's request is an AbstractServerHttpRequest; a mock's throws when asked for its native
+			// request, which would cost an exception (and its stack trace) per request in tests and benchmarks.
+			if (!(inner instanceof AbstractServerHttpRequest server) || withoutNative.contains(inner.getClass())) {
+				return null;
+			}
 			Object nativeRequest;
 			try {
-				nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+				nativeRequest = server.getNativeRequest();
 			}
 			catch (IllegalStateException ex) {
-				return null; // a request with no native counterpart (a mock in tests)
+				withoutNative.add(inner.getClass());
+				return null;
 			}
 			return (nativeRequest instanceof reactor.netty.Connection connection) ? connection.channel().eventLoop()
 					: null;

@@ -160,7 +160,7 @@ public final class FluxgateOffloadAutoConfiguration {
 					MethodShares.of(offload.blockingExecutor().settings().threads(), blocking.getMethodShare()),
 					blocking.getQueueCapacity(), blocking.getRetryAfter(), meterRegistry.getIfAvailable()));
 			return new OffloadedMethodsHandlerAdapter(SingletonSupplier.of(adapter::getObject),
-					new OffloadedControllerMethods(blocking.getExclude()), shares);
+					new PerMethodDecisions(new OffloadedControllerMethods(blocking.getExclude())), shares);
 		}
 
 	}

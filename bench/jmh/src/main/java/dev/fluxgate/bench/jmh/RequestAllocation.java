@@ -15,7 +15,10 @@ import com.sun.management.ThreadMXBean;
  * <p>
  * Run with {@code -XX:-DoEscapeAnalysis} for a figure that does not depend on how far the JIT got: every allocation
  * site then allocates (an upper bound of what a warm JIT allocates). Usage:
- * {@code java -XX:-DoEscapeAnalysis -cp ... dev.fluxgate.bench.jmh.RequestAllocation [requests] config...}.
+ * {@code java -XX:-DoEscapeAnalysis -cp ... dev.fluxgate.bench.jmh.RequestAllocation [requests] config...};
+ * {@code -Dhandlers=reactive} measures one handler only (for an allocation profile of that path alone). The last
+ * column, the calling thread's CPU time per request, is only worth comparing between JVMs run interleaved, and
+ * without {@code -XX:-DoEscapeAnalysis}.
  */
 public final class RequestAllocation {
 
@@ -29,25 +32,29 @@ public final class RequestAllocation {
 			configs = List.of("off", "default");
 		}
 		ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-		System.out.println("handler,config,bytes_per_request_calling_thread,bytes_per_request_all_threads");
+		System.out.println("handler,config,bytes_per_request_calling_thread,bytes_per_request_all_threads,"
+				+ "cpu_ns_per_request_calling_thread");
 		for (String config : configs) {
 			RequestPathBenchmark benchmark = new RequestPathBenchmark();
 			benchmark.config = config;
 			benchmark.start();
 			try {
-				for (String handler : List.of("reactive", "imperative")) {
+				for (String handler : System.getProperty("handlers", "reactive,imperative").split(",")) {
 					Runnable request = handler.equals("reactive") ? benchmark::reactive : benchmark::imperative;
 					for (int i = 0; i < requests; i++) {
 						request.run(); // warm-up: class loading, caches, lazily created meters
 					}
 					long allBefore = allThreads(threads);
 					long before = threads.getCurrentThreadAllocatedBytes();
+					long cpuBefore = threads.getCurrentThreadCpuTime();
 					for (int i = 0; i < requests; i++) {
 						request.run();
 					}
+					long cpu = threads.getCurrentThreadCpuTime() - cpuBefore;
 					long own = threads.getCurrentThreadAllocatedBytes() - before;
 					long all = allThreads(threads) - allBefore;
-					System.out.printf("%s,%s,%d,%d%n", handler, config, own / requests, all / requests);
+					System.out.printf("%s,%s,%d,%d,%d%n", handler, config, own / requests, all / requests,
+							cpu / requests);
 				}
 			}
 			finally {
