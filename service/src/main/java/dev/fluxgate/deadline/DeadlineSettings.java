@@ -3,6 +3,8 @@ package dev.fluxgate.deadline;
 import java.time.Duration;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Settings of the {@link RequestDeadlineWebFilter}.
  *
@@ -13,14 +15,11 @@ import java.util.List;
  * @param acceptEnvoyHeader whether Envoy's {@code x-envoy-expected-rq-timeout-ms} also narrows the deadline
  * @param excludedPaths path patterns the deadline does not apply to
  */
-public record DeadlineSettings(Duration requestTimeout, String header, boolean acceptEnvoyHeader,
+public record DeadlineSettings(@Nullable Duration requestTimeout, @Nullable String header, boolean acceptEnvoyHeader,
 		List<String> excludedPaths) {
 
 	public DeadlineSettings {
 		excludedPaths = List.copyOf(excludedPaths);
-		if (requestTimeout != null && (requestTimeout.isZero() || requestTimeout.isNegative())) {
-			throw new IllegalArgumentException("requestTimeout must be positive or null, was " + requestTimeout);
-		}
 	}
 
 }

@@ -40,18 +40,6 @@ public final class GateRegistry {
 	}
 
 	/**
-	 * The meter registry this registry publishes its gauges to.
-	 * @return the registry, if there is one
-	 * @deprecated not a locator for the meter registry: auto-configurations take it from their own
-	 * {@code ObjectProvider<MeterRegistry>} ({@code getIfAvailable()}), as Boot's do, and pass it, or {@code null}, to
-	 * the runtime types, which then count without publishing
-	 */
-	@Deprecated(since = "0.1")
-	public @Nullable MeterRegistry meterRegistry() {
-		return this.meterRegistry;
-	}
-
-	/**
 	 * Add a gate; a gate with the same kind and name replaces the earlier one.
 	 * @param gate the gate
 	 * @param <G> its type

@@ -61,13 +61,6 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	/** The {@code reason} of a rejection: the executor had no free thread and no free queue slot. */
 	public static final String REASON_FULL = "offload-full";
 
-	/**
-	 * The former name of {@link #REASON_FULL}.
-	 * @deprecated use {@link #REASON_FULL}: every reason constant is {@code REASON_<what>}
-	 */
-	@Deprecated(since = "0.1")
-	public static final String REJECTED_REASON = REASON_FULL;
-
 	/** The admitted task running on this thread; a thread belongs to one executor. */
 	private static final ThreadLocal<BoundedExecutor.TrackedFuture<?>> RUNNING = new ThreadLocal<>();
 

@@ -12,6 +12,7 @@ import dev.fluxgate.gate.GateSnapshot;
 import dev.fluxgate.gate.GateStats;
 import dev.fluxgate.overload.CapacityExceededException;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 
@@ -51,7 +52,8 @@ public final class MethodShares implements Gate {
 	 * @param retryAfter the {@code Retry-After} of a refusal
 	 * @param registry where to publish the gate's meters; {@code null} for none
 	 */
-	public MethodShares(String name, int perKey, int maxQueuedPerKey, Duration retryAfter, MeterRegistry registry) {
+	public MethodShares(String name, int perKey, int maxQueuedPerKey, Duration retryAfter,
+			@Nullable MeterRegistry registry) {
 		if (perKey < 1) {
 			throw new IllegalArgumentException("perKey must be at least 1, was " + perKey);
 		}

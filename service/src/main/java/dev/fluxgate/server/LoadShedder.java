@@ -32,13 +32,6 @@ public final class LoadShedder implements Gate {
 	/** The {@code reason} of a rejection: the server was at its concurrency limit. */
 	public static final String REASON_SHED = "shed";
 
-	/**
-	 * The former name of {@link #REASON_SHED}.
-	 * @deprecated use {@link #REASON_SHED}: every reason constant is {@code REASON_<what>}
-	 */
-	@Deprecated(since = "0.1")
-	public static final String REASON = REASON_SHED;
-
 	private final String name;
 
 	private final ConcurrencyLimit limit;

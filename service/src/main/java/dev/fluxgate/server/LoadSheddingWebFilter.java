@@ -60,7 +60,7 @@ public class LoadSheddingWebFilter implements WebFilter, Ordered {
 	}
 
 	private CapacityExceededException rejection() {
-		return new CapacityExceededException(LoadShedder.REASON,
+		return new CapacityExceededException(LoadShedder.REASON_SHED,
 				"The server is at its concurrency limit of " + this.shedder.limit().current() + " requests in flight",
 				this.retryAfter);
 	}

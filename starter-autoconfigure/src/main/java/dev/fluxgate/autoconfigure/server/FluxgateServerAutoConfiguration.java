@@ -145,7 +145,7 @@ public final class FluxgateServerAutoConfiguration {
 					? new GradientLimit(GradientLimitSettings.withCeiling(concurrency.getLimit()))
 					: ConcurrencyLimit.fixed(concurrency.getLimit());
 			GateRegistry registry = gateRegistry.getIfAvailable();
-			MeterRegistry meters = (registry != null) ? registry.meterRegistry() : meterRegistry.getIfAvailable();
+			MeterRegistry meters = meterRegistry.getIfAvailable();
 			LoadShedder shedder = new LoadShedder(GATE_NAME, limit, concurrency.isShadow(), meters);
 			return (registry != null) ? registry.register(shedder) : shedder;
 		}

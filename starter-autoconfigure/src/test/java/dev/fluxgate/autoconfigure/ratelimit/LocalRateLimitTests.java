@@ -6,6 +6,7 @@ import java.util.Map;
 import dev.fluxgate.gate.GateRegistry;
 import dev.fluxgate.gate.GateSnapshot;
 import dev.fluxgate.ratelimit.RateLimitGate;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,7 +85,8 @@ class LocalRateLimitTests {
 			.orElseThrow();
 		assertThat(snapshot.limit()).isEqualTo(3);
 		assertThat(snapshot.admitted()).isPositive();
-		assertThat(context.getBean(GateRegistry.class).meterRegistry()).isNotNull();
+		assertThat(context.getBean(MeterRegistry.class).find(GateRegistry.LIMIT_METER).tag("gate", "api").gauge())
+			.as("the gate published to the application's meter registry").isNotNull();
 		Map<String, Long> rejected = snapshot.rejected();
 		assertThat(rejected.keySet()).allMatch((reason) -> reason.equals("rate-limited"));
 	}

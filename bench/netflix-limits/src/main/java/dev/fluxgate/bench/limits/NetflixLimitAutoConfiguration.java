@@ -36,7 +36,7 @@ public class NetflixLimitAutoConfiguration {
 			default -> throw new IllegalArgumentException("bench.limit must be gradient2 or vegas, was " + algorithm);
 		};
 		GateRegistry registry = gateRegistry.getIfAvailable();
-		MeterRegistry meters = (registry != null) ? registry.meterRegistry() : meterRegistry.getIfAvailable();
+		MeterRegistry meters = meterRegistry.getIfAvailable();
 		LoadShedder shedder = new LoadShedder(FluxgateServerAutoConfiguration.GATE_NAME, new NetflixLimit(limit),
 				environment.getProperty("fluxgate.server.concurrency.shadow", Boolean.class, false), meters);
 		return (registry != null) ? registry.register(shedder) : shedder;
