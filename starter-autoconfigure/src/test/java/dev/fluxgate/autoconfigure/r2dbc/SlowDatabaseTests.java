@@ -138,9 +138,13 @@ class SlowDatabaseTests {
 				.jsonPath("$.reason")
 				.isEqualTo("db-unavailable")
 				.jsonPath("$.detail")
-				.value(String.class, (detail) -> assertThat(detail).contains(
-						"Opening a new database connection did not complete within "
-								+ "spring.r2dbc.pool.max-create-connection-time (1s)"));
+				// the request opens a connection of its own, or (on a busy machine, where the pool's warm-up got there
+				// first) waits for the warm-up's: either way the creation timeout bounds it, and the detail says so
+				.value(String.class, (detail) -> assertThat(detail).satisfiesAnyOf(
+						(text) -> assertThat(text).contains("Opening a new database connection did not complete within "
+								+ "spring.r2dbc.pool.max-create-connection-time (1s)"),
+						(text) -> assertThat(text).contains("the pool is opening connections but none completed in 1s "
+								+ "(spring.r2dbc.pool.max-create-connection-time is 1s)")));
 		}
 	}
 
