@@ -32,9 +32,8 @@ import reactor.util.context.ContextView;
  * <p>
  * Once the queue stands (non-empty for {@link StandingQueue#DEFAULT_INTERVAL} while the permits turned over twice:
  * calls arrive faster than they finish), a newly queued call waits at most {@link StandingQueue#DEFAULT_TARGET}
- * instead of {@code maxQueueWait}, and one that would wait longer than that behind the calls already queued (at the
- * rate permits come back) is refused at once: a longer wait would only add latency to the calls that get through, and
- * delay the refusal of those that do not.
+ * instead of {@code maxQueueWait}: a longer wait would only add latency to the calls that get through, and delay the
+ * refusal of those that do not.
  */
 public final class Bulkhead implements Gate {
 
@@ -133,7 +132,6 @@ public final class Bulkhead implements Gate {
 		sink.onCancel(waiter::cancel);
 		boolean admitted = false;
 		boolean rejected = false;
-		boolean crowded = false;
 		synchronized (this.queue) {
 			if (this.inFlight < this.settings.maxConcurrentCalls() && this.queue.isEmpty()) {
 				this.inFlight++;
@@ -142,9 +140,8 @@ public final class Bulkhead implements Gate {
 					this.inFlight--;
 				}
 			}
-			else if (this.queue.size() >= this.settings.maxQueued() || !this.standing.admits(this.queue.size())) {
+			else if (this.queue.size() >= this.settings.maxQueued()) {
 				rejected = waiter.state.compareAndSet(Waiter.WAITING, Waiter.DONE);
-				crowded = this.queue.size() < this.settings.maxQueued();
 			}
 			else if (waiter.state.get() == Waiter.WAITING) {
 				// a cancel from here on finds the waiter in the queue (it removes it under this lock)
@@ -159,7 +156,7 @@ public final class Bulkhead implements Gate {
 		}
 		else if (rejected) {
 			this.stats.rejected("full");
-			sink.error(crowded ? crowded() : full());
+			sink.error(full());
 		}
 		else {
 			waiter.timeout = this.timer.schedule(waiter::expire, wait.toNanos(), TimeUnit.NANOSECONDS);
@@ -200,13 +197,6 @@ public final class Bulkhead implements Gate {
 		return new CapacityExceededException(REASON_FULL, "The bulkhead of dependency '" + this.name + "' is full ("
 				+ this.settings.maxConcurrentCalls() + " calls in flight, " + this.settings.maxQueued() + " queued)",
 				RETRY_AFTER);
-	}
-
-	private CapacityExceededException crowded() {
-		return new CapacityExceededException(REASON_FULL, "The bulkhead of dependency '" + this.name + "' has had calls "
-				+ "waiting for " + StandingQueue.DEFAULT_INTERVAL.toMillis() + " ms and, at the rate they get a permit ("
-				+ Math.round(this.standing.drainRate()) + " per second), a new call would wait longer than "
-				+ StandingQueue.DEFAULT_TARGET.toMillis() + " ms", RETRY_AFTER);
 	}
 
 	private CapacityExceededException queueTimeout(Duration waited) {

@@ -122,33 +122,6 @@ public final class StandingQueue {
 	}
 
 	/**
-	 * Whether work arriving now, behind {@code queued} pieces of work, can expect to leave the queue within the
-	 * target. While the queue stands its resource is saturated, so the departures since the queue last became
-	 * non-empty measure how fast it drains: work that would need longer than the target to reach the front is better
-	 * refused at once than after waiting the target for nothing, and the queue stays as short as the target allows.
-	 * @param queued the work already waiting
-	 * @return {@code true} unless the queue stands and the work ahead would take longer than the target to leave
-	 */
-	public synchronized boolean admits(int queued) {
-		if (queued <= 0 || !isStanding()) {
-			return true;
-		}
-		// queued / (departures / elapsed) < target, without dividing
-		double elapsed = this.nanoClock.getAsLong() - this.nonEmptySince;
-		return queued * elapsed < (double) this.departures * this.targetNanos;
-	}
-
-	/**
-	 * How many departures the resource makes per second while the queue has been non-empty (its capacity, once the
-	 * queue stands): for messages.
-	 * @return the rate, or zero when the queue is empty
-	 */
-	public synchronized double drainRate() {
-		long elapsed = this.nanoClock.getAsLong() - this.nonEmptySince;
-		return (this.nonEmptySince == EMPTY || elapsed <= 0) ? 0 : this.departures * 1e9 / elapsed;
-	}
-
-	/**
 	 * The longest a piece of work arriving now may wait.
 	 * @param normal the queue's own bound, for a queue that drains
 	 * @return {@code normal}, or the target when the queue stands and the target is shorter

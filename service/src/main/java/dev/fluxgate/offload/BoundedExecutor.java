@@ -133,33 +133,21 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 				this.settings.retryAfter()));
 	}
 
-	/**
-	 * Rejects a new task while the queue stands and either its oldest task has waited longer than the target, or the
-	 * tasks already queued would keep the new one waiting longer than that (see {@link StandingQueue#admits(int)}).
-	 */
+	/** Rejects a new task while the queue stands and its oldest task has waited longer than the target. */
 	private void admitByQueueDelay() {
 		BlockingQueue<Runnable> queue = this.pool.getQueue();
 		Runnable oldest = queue.peek();
 		this.standing.observe((oldest != null) ? 1 : 0);
 		if (oldest instanceof TrackedFuture<?> task && this.standing.waitedTooLong(task.enqueuedAt)) {
-			throw standingRejection("its oldest task has waited %d ms"
-				.formatted((this.standing.now() - task.enqueuedAt) / 1_000_000), queue.size());
+			this.stats.rejected(REASON_FULL);
+			throw new OffloadRejectedException(new CapacityExceededException(REASON_FULL,
+					("The '%s' offload executor's queue has not drained for %d ms and its oldest task has waited %d ms "
+							+ "(fluxgate.offload.queue-target: %d ms): %d tasks running and %d queued")
+						.formatted(this.settings.name(), this.settings.queueInterval().toMillis(),
+								(this.standing.now() - task.enqueuedAt) / 1_000_000,
+								this.settings.queueTarget().toMillis(), this.active.get(), queue.size()),
+					this.settings.retryAfter()));
 		}
-		int queued = queue.size();
-		if (!this.standing.admits(queued)) {
-			throw standingRejection(("at the rate its threads take tasks (%d per second) a new one would wait behind "
-					+ "the queued ones").formatted(Math.round(this.standing.drainRate())), queued);
-		}
-	}
-
-	private OffloadRejectedException standingRejection(String why, int queued) {
-		this.stats.rejected(REASON_FULL);
-		return new OffloadRejectedException(new CapacityExceededException(REASON_FULL,
-				("The '%s' offload executor's queue has not drained for %d ms and %s: more than "
-						+ "fluxgate.offload.queue-target (%d ms). %d tasks running and %d queued")
-					.formatted(this.settings.name(), this.settings.queueInterval().toMillis(), why,
-							this.settings.queueTarget().toMillis(), this.active.get(), queued),
-				this.settings.retryAfter()));
 	}
 
 	/**

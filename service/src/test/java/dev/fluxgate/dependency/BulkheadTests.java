@@ -28,20 +28,18 @@ class BulkheadTests {
 	@Test
 	void onceTheQueueStandsANewWaiterWaitsOnlyTheTarget() {
 		VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-		Bulkhead bulkhead = new Bulkhead("test", new BulkheadSettings(1, 30, Duration.ofSeconds(10)), null, clock);
+		Bulkhead bulkhead = new Bulkhead("test", new BulkheadSettings(1, 10, Duration.ofSeconds(10)), null, clock);
 		List<Sinks.One<String>> calls = new ArrayList<>();
 		List<Throwable> errors = new ArrayList<>();
-		for (int i = 0; i < 24; i++) {
+		for (int i = 0; i < 4; i++) {
 			Sinks.One<String> sink = Sinks.one();
 			calls.add(sink);
 			bulkhead.guard(sink.asMono()).subscribe((value) -> {
 			}, errors::add);
 		}
-		// 22 turnovers while calls kept waiting, and still one waiting half a second later: a standing queue that
-		// drains 44 calls a second, so one call ahead is about 23 ms of waiting, within the 25 ms target.
-		for (int i = 0; i < 22; i++) {
-			calls.get(i).tryEmitValue("done");
-		}
+		// Two turnovers while calls kept waiting, and still two waiting half a second later: a standing queue.
+		calls.get(0).tryEmitValue("done");
+		calls.get(1).tryEmitValue("done");
 		clock.advanceTimeBy(Duration.ofMillis(500));
 		assertThat(bulkhead.snapshot().queued()).isEqualTo(1);
 
@@ -56,35 +54,6 @@ class BulkheadTests {
 		});
 		assertThat(bulkhead.snapshot().rejected()).containsEntry("queue-timeout", 1L);
 		assertThat(bulkhead.snapshot().queued()).as("the earlier waiter keeps its own bound").isEqualTo(1);
-	}
-
-	@Test
-	void onceTheQueueStandsACallThatWouldWaitBeyondTheTargetIsRefusedAtOnce() {
-		VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-		Bulkhead bulkhead = new Bulkhead("test", new BulkheadSettings(1, 10, Duration.ofSeconds(10)), null, clock);
-		List<Sinks.One<String>> calls = new ArrayList<>();
-		for (int i = 0; i < 4; i++) {
-			Sinks.One<String> sink = Sinks.one();
-			calls.add(sink);
-			bulkhead.guard(sink.asMono()).subscribe((value) -> {
-			}, (ex) -> {
-			});
-		}
-		// Two turnovers in the half second the queue stood: 4 calls a second, so one call ahead is 250 ms of waiting.
-		calls.get(0).tryEmitValue("done");
-		calls.get(1).tryEmitValue("done");
-		clock.advanceTimeBy(Duration.ofMillis(500));
-		assertThat(bulkhead.snapshot().queued()).isEqualTo(1);
-
-		StepVerifier.create(bulkhead.guard(Mono.just("late")))
-			.expectErrorSatisfies((ex) -> {
-				assertThat(ex).isInstanceOf(CapacityExceededException.class)
-					.hasMessageContaining("(4 per second), a new call would wait longer than 25 ms");
-				assertThat(((CapacityExceededException) ex).getReason()).isEqualTo(Bulkhead.REASON_FULL);
-			})
-			.verify(Duration.ofSeconds(5));
-		assertThat(bulkhead.snapshot().rejected()).containsEntry("full", 1L);
-		assertThat(bulkhead.snapshot().queued()).isEqualTo(1);
 	}
 
 	@Test

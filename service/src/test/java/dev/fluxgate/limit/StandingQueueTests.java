@@ -84,27 +84,6 @@ class StandingQueueTests {
 	}
 
 	@Test
-	void whileTheQueueStandsOnlyWorkThatCanLeaveWithinTheTargetIsAdmitted() {
-		// 40 departures in 500 ms: the resource drains 80 per second, 2 per 25 ms target.
-		this.queue.observe(1);
-		departures(40);
-		assertThat(this.queue.admits(100)).as("not standing yet: the queue's own bound applies").isTrue();
-		advance(500);
-		assertThat(this.queue.isStanding()).isTrue();
-		assertThat(this.queue.drainRate()).isEqualTo(80.0);
-		assertThat(this.queue.admits(0)).isTrue();
-		assertThat(this.queue.admits(1)).isTrue();
-		assertThat(this.queue.admits(2)).as("two ahead leave in exactly the target: no longer within it").isFalse();
-		assertThat(this.queue.admits(50)).isFalse();
-		// the resource slows down (no departure for another 500 ms): half the rate, one ahead is already too many
-		advance(500);
-		assertThat(this.queue.admits(1)).isFalse();
-		this.queue.observe(0);
-		assertThat(this.queue.admits(50)).as("a queue seen empty no longer stands").isTrue();
-		assertThat(this.queue.drainRate()).isZero();
-	}
-
-	@Test
 	void rejectsNonsensicalBounds() {
 		assertThatIllegalArgumentException().isThrownBy(() -> new StandingQueue(Duration.ZERO, NORMAL, 1));
 		assertThatIllegalArgumentException().isThrownBy(() -> new StandingQueue(NORMAL, Duration.ofMillis(-1), 1));

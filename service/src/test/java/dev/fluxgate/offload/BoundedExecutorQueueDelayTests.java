@@ -47,38 +47,6 @@ class BoundedExecutorQueueDelayTests {
 	}
 
 	@Test
-	void whileTheQueueStandsANewTaskIsRefusedAtOnceWhenTheQueuedOnesWouldKeepItWaitingBeyondTheTarget()
-			throws Exception {
-		CountDownLatch a = new CountDownLatch(1);
-		CountDownLatch b = new CountDownLatch(1);
-		CountDownLatch cStarted = new CountDownLatch(1);
-		this.executor.submit(() -> await(a));
-		this.executor.submit(() -> await(b));
-		this.executor.submit(() -> {
-			cStarted.countDown();
-			await(this.end);
-		});
-		advance(100);
-		// Not standing yet (nothing has left the queue): a young task joins it.
-		this.executor.submit(() -> await(this.end));
-		a.countDown();
-		b.countDown();
-		assertThat(cStarted.await(10, TimeUnit.SECONDS)).isTrue();
-		// Two departures in the 100 ms the queue has not been empty: 20 tasks per second, half a task per 25 ms
-		// target. The one queued task is young, but a new one would wait about 50 ms behind it (33 ms at 30 per
-		// second).
-		assertThatExceptionOfType(OffloadRejectedException.class).isThrownBy(() -> this.executor.submit(() -> "next"))
-			.satisfies((ex) -> {
-				OverloadException refusal = ex.toOverload();
-				assertThat(refusal.getReason()).isEqualTo(BoundedExecutor.REASON_FULL);
-				// 20 per second, or 30 when the first task's start is counted too (its thread starts it when it can)
-				assertThat(refusal.getMessage()).containsPattern("\\(\\d0 per second\\)")
-					.contains("fluxgate.offload.queue-target (25 ms)")
-					.contains("1 queued");
-			});
-	}
-
-	@Test
 	void aQueueThatHasNotStoodForTheIntervalAcceptsWorkAsBefore() throws Exception {
 		standingQueueWithOldestEnqueuedAtZero();
 		// Non-empty since time zero, but only for 50 ms: a burst, not yet a standing queue.

@@ -48,9 +48,8 @@ import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
  * Once the queue stands (it has not been empty for {@code fluxgate.r2dbc.pool.queue-interval} while the pool turned
  * its connections over twice: requests arrive faster than connections free up), a new attempt waits at most
  * {@code fluxgate.r2dbc.pool.queue-target} instead of {@code max-acquire-time} before it fails as
- * {@code db-pool-exhausted}, and one that finds more requests waiting than the pool hands connections to within that
- * target (at the rate it has while the queue stands) fails at once: under overload a longer wait only adds latency to
- * the requests that are served, and delays the refusal of those that are not. The pool stays busy all the same.
+ * {@code db-pool-exhausted}: under overload a longer wait only adds latency to the requests that are served, and
+ * delays the refusal of those that are not. The pool stays busy all the same, with the newest waiters.
  * <p>
  * A failure to open the attempt's own connection (timeout, refused, authentication) fails it as
  * {@code db-unavailable}. Each is a {@link CapacityExceededException} (503 with {@code Retry-After}) whose message
@@ -137,12 +136,8 @@ class FluxgateConnectionPool extends ConnectionPool {
 	}
 
 	private Mono<Connection> attempt() {
-		int pending = pending();
-		this.standing.observe(pending);
-		if (this.limits.maxAcquireTime() != null && !this.standing.admits(pending)) {
-			return Mono.error(crowded(pending));
-		}
 		Acquisition acquisition = new Acquisition();
+		this.standing.observe(pending());
 		Mono<Connection> connection = super.create().contextWrite(acquisition::addTo).doOnNext((handedOver) -> {
 			this.standing.departed();
 			this.standing.observe(pending());
@@ -236,17 +231,6 @@ class FluxgateConnectionPool extends ConnectionPool {
 				RETRY_AFTER, new QueueTimeout(waited, true));
 	}
 
-	private CapacityExceededException crowded(int pending) {
-		return new CapacityExceededException(EXHAUSTED, "No database connection is free and " + pending
-				+ ((pending == 1) ? " request already waits" : " requests already wait")
-				+ " for one: the queue has stood for longer than fluxgate.r2dbc.pool.queue-interval ("
-				+ format(this.limits.queueInterval()) + ") and, at the rate connections free up ("
-				+ Math.round(this.standing.drainRate()) + " per second), this request would not get one within "
-				+ "fluxgate.r2dbc.pool.queue-target (" + format(this.limits.queueTarget()) + "). " + poolState()
-				+ " See spring.r2dbc.pool.max-size, the queries holding connections, and /actuator/concurrency.",
-				RETRY_AFTER, new QueueTimeout("Connection acquisition refused: the pool's queue stands", true));
-	}
-
 	private CapacityExceededException queueFull(Throwable cause) {
 		return new CapacityExceededException(EXHAUSTED,
 				"No database connection is free and the wait queue is full "
@@ -338,11 +322,7 @@ class FluxgateConnectionPool extends ConnectionPool {
 		final boolean standing;
 
 		QueueTimeout(Duration waited, boolean standing) {
-			this("Connection acquisition timed out after " + waited.toMillis() + "ms", standing);
-		}
-
-		QueueTimeout(String message, boolean standing) {
-			super(message);
+			super("Connection acquisition timed out after " + waited.toMillis() + "ms");
 			this.standing = standing;
 		}
 
