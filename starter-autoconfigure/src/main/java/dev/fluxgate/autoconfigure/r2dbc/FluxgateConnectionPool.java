@@ -193,15 +193,10 @@ class FluxgateConnectionPool extends ConnectionPool {
 	/**
 	 * Boot's {@code acquire-retry} repeats an attempt that found the pool busy or got a connection that failed
 	 * validation, as r2dbc-pool does, but not one that could not open a connection: that waited its creation
-	 * timeout already, and the database is unlikely to answer the next one sooner. Nor one cut short because the
-	 * queue stands: the next attempt would join the same standing queue, and the refusal would come twice as late.
+	 * timeout already, and the database is unlikely to answer the next one sooner.
 	 */
 	private static boolean isRetryable(Throwable ex) {
-		if (ex instanceof CapacityExceededException capacity) {
-			return !UNAVAILABLE.equals(capacity.getReason())
-					&& !(capacity.getCause() instanceof QueueTimeout timeout && timeout.standing);
-		}
-		return true;
+		return !(ex instanceof CapacityExceededException capacity && UNAVAILABLE.equals(capacity.getReason()));
 	}
 
 	private Throwable failure(Throwable ex, Acquisition acquisition) {
@@ -219,7 +214,7 @@ class FluxgateConnectionPool extends ConnectionPool {
 				"No database connection became free within spring.r2dbc.pool.max-acquire-time ("
 						+ format(waited) + "): all connections are busy. " + poolState()
 						+ " See spring.r2dbc.pool.max-size, the queries holding connections, and /actuator/concurrency.",
-				RETRY_AFTER, new QueueTimeout(waited, false));
+				RETRY_AFTER, new QueueTimeout(waited));
 	}
 
 	private CapacityExceededException standing(Duration waited) {
@@ -228,7 +223,7 @@ class FluxgateConnectionPool extends ConnectionPool {
 						+ "): requests have been waiting for longer than fluxgate.r2dbc.pool.queue-interval ("
 						+ format(this.limits.queueInterval()) + "), faster than connections free up. " + poolState()
 						+ " See spring.r2dbc.pool.max-size, the queries holding connections, and /actuator/concurrency.",
-				RETRY_AFTER, new QueueTimeout(waited, true));
+				RETRY_AFTER, new QueueTimeout(waited));
 	}
 
 	private CapacityExceededException queueFull(Throwable cause) {
@@ -318,12 +313,8 @@ class FluxgateConnectionPool extends ConnectionPool {
 	 */
 	private static final class QueueTimeout extends R2dbcTimeoutException {
 
-		/** Cut to the queue target because the queue stands, rather than after {@code max-acquire-time}. */
-		final boolean standing;
-
-		QueueTimeout(Duration waited, boolean standing) {
+		QueueTimeout(Duration waited) {
 			super("Connection acquisition timed out after " + waited.toMillis() + "ms");
-			this.standing = standing;
 		}
 
 		@Override

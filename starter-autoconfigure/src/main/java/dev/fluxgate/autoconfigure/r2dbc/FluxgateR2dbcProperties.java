@@ -59,9 +59,8 @@ public class FluxgateR2dbcProperties implements InitializingBean {
 
 		/**
 		 * Longest wait for a connection once the pool's queue stands (see queue-interval), instead of
-		 * spring.r2dbc.pool.max-acquire-time; spring.r2dbc.pool.acquire-retry does not repeat such a refusal. Without
-		 * it, under overload every served request first waits the whole queue (up to max-acquire-time) and every
-		 * refused one waits max-acquire-time for its 503.
+		 * spring.r2dbc.pool.max-acquire-time. Without it, under overload every served request first waits the whole
+		 * queue (up to max-acquire-time) and every refused one waits max-acquire-time for its 503.
 		 */
 		private Duration queueTarget = Duration.ofMillis(25);
 
