@@ -10,7 +10,9 @@
 # Knobs (environment): BENCH_ROUNDS (12), BENCH_SLICE seconds (2), BENCH_WARMUP seconds (at least 90; more until
 # CPU per request settles, at most BENCH_WARMUP_MAX, 600), BENCH_STARTS (5),
 # BENCH_BLOCKING_ROUNDS (3), BENCH_BLOCKING_SECONDS (5), BENCH_CPUS (taskset list, all CPUs), BENCH_JVM_OPTS,
-# BENCH_PORT_PLAIN (18181), BENCH_PORT_FLUXGATE (18182), BENCH_SKIP_BUILD=1 (reuse bench/app/target).
+# BENCH_PORT_PLAIN (18181), BENCH_PORT_FLUXGATE (18182), BENCH_SKIP_BUILD=1 (reuse bench/app/target),
+# BENCH_FLUXGATE_ARGS (extra arguments of the Fluxgate app only, e.g. "--fluxgate.server.request-timeout=0": one
+# guard's share of the cost, measured the same way).
 #
 # Writes docs/benchmarks/overhead.csv (the summary table, also printed) and docs/benchmarks/raw/overhead/: every
 # wrk output (wrk.txt), one row per slice (slices.csv), startups, the blocking scenario, app logs, machine load.
@@ -28,9 +30,10 @@ else
 fi
 SLICE=${BENCH_SLICE:-2}
 CPUS=${BENCH_CPUS:-0-$(( $(nproc) - 1 ))}
-JVM_OPTS=${BENCH_JVM_OPTS:--Xms256m -Xmx256m -XX:+UseG1GC}
+JVM_OPTS=${BENCH_JVM_OPTS:--Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:+UseG1GC}
 declare -A PORT=([plain]=${BENCH_PORT_PLAIN:-18181} [fluxgate]=${BENCH_PORT_FLUXGATE:-18182})
 declare -A PID=()
+declare -A EXTRA_ARGS=([plain]="" [fluxgate]="${BENCH_FLUXGATE_ARGS:-}")
 OUT=docs/benchmarks
 RAW=$OUT/raw/overhead
 
@@ -49,12 +52,13 @@ declare -A CLASSPATH=(
   [fluxgate]="bench/app/target/classes:$(cat bench/app/target/classpath-plain.txt):$(cat bench/app/target/classpath-fluxgate.txt)"
 )
 rm -rf "$RAW"; mkdir -p "$RAW"
-{ echo "start: $(date -Is) $(uptime)"; echo "cpus: $CPUS of $(nproc); jvm: $(java -version 2>&1 | head -1); flags: $JVM_OPTS"; } > "$RAW/machine.txt"
+{ echo "start: $(date -Is) $(uptime)"; echo "cpus: $CPUS of $(nproc); jvm: $(java -version 2>&1 | head -1); flags: $JVM_OPTS"
+  echo "fluxgate app arguments: ${EXTRA_ARGS[fluxgate]:-(defaults)}"; } > "$RAW/machine.txt"
 
 start_app() {  # app
   local app=$1 log="$RAW/$1-app.log"
   taskset -c "$CPUS" java $JVM_OPTS -cp "${CLASSPATH[$app]}" dev.fluxgate.bench.app.BenchApplication \
-    --server.port="${PORT[$app]}" > "$log" 2>&1 &
+    --server.port="${PORT[$app]}" ${EXTRA_ARGS[$app]} > "$log" 2>&1 &
   PID[$app]=$!
   track_pid "${PID[$app]}"
   wait_started "${PID[$app]}" "$log"
@@ -97,7 +101,7 @@ start=$SECONDS; pass=0
 declare -A last=()
 while :; do
   pass=$((pass + 1)); settled=1
-  for path in /mono /hello; do
+  for path in /mono /hello /hello-elastic; do
     for app in plain fluxgate; do
       ticks=$(wrk_slice "$app" "$path" 64 5 "$RAW/warmup.tmp")
       n=$(wrk_requests "$RAW/warmup.tmp")
@@ -127,7 +131,7 @@ echo "round,path,app,requests,non2xx,errors,rps,p99_ms,cpu_ticks,cpu_us_per_requ
 : > "$RAW/wrk.txt"
 for round in $(seq 1 "$ROUNDS"); do
   first=$([ $((round % 2)) = 1 ] && echo plain || echo fluxgate)
-  for path in /mono /hello; do
+  for path in /mono /hello /hello-elastic; do
     for app in "$first" "$(other "$first")"; do
       f="$RAW/slice.tmp"
       ticks=$(wrk_slice "$app" "$path" 64 "$SLICE" "$f")
@@ -180,8 +184,8 @@ col() {  # path app column -> values, one per line, in round order
   awk -F, -v p="$1" -v a="$2" -v c="$3" 'NR == 1 { for (i = 1; i <= NF; i++) k[$i] = i; next }
     $2 == p && $3 == a { print $k[c] }' "$RAW/slices.csv"
 }
-round_ratios() {  # path column -> fluxgate/plain per round
-  paste -d' ' <(col "$1" fluxgate "$2") <(col "$1" plain "$2") | awk '$2 + 0 != 0 { printf "%.4f\n", $1 / $2 }'
+round_ratios() {  # path column [plain's path] -> fluxgate/plain per round
+  paste -d' ' <(col "$1" fluxgate "$2") <(col "${3:-$1}" plain "$2") | awk '$2 + 0 != 0 { printf "%.4f\n", $1 / $2 }'
 }
 bcol() { awk -F, -v a="$1" -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) k[$i] = i; next } $2 == a { print $k[c] }' "$RAW/blocking.csv"; }
 scol() { awk -F, -v a="$1" '$2 == a { print $3 }' "$RAW/startup.csv"; }
@@ -197,12 +201,16 @@ blocked_ratio() { paste -d' ' <(bcol "$1" loaded_p99_ms) <(bcol "$1" idle_p99_ms
       echo "$path $metric,$(col "$path" plain "$metric" | median),$(col "$path" fluxgate "$metric" | median),$(round_ratios "$path" "$metric" | median),$(round_ratios "$path" "$metric" | quartiles)"
     done
   done
+  # Fluxgate's hop against the hop Reactor's documentation prescribes for blocking code on plain Boot.
+  for metric in cpu_us_per_request rps; do
+    echo "/hello with Fluxgate vs /hello-elastic on plain: $metric,$(col /hello-elastic plain "$metric" | median),$(col /hello fluxgate "$metric" | median),$(round_ratios /hello "$metric" /hello-elastic | median),$(round_ratios /hello "$metric" /hello-elastic | quartiles)"
+  done
   echo "/hello p99 under blocking load / idle p99,$(bound plain)$(blocked_ratio plain | median),$(bound fluxgate)$(blocked_ratio fluxgate | median),"
   echo "/hello idle p99_ms,$(bcol plain idle_p99_ms | median),$(bcol fluxgate idle_p99_ms | median),"
   echo "/hello p99_ms under blocking load,$(bound plain)$(bcol plain loaded_p99_ms | median),$(bound fluxgate)$(bcol fluxgate loaded_p99_ms | median),"
   echo "/blocking rps (32 clients),$(bcol plain blocking_rps | median),$(bcol fluxgate blocking_rps | median),"
   echo "startup s,$(scol plain | median),$(scol fluxgate | median),$(startup_ratios | median),$(startup_ratios | quartiles)"
-  echo "RSS MB after the run,$(mcol plain 2),$(mcol fluxgate 2),$(awk -v a="$(mcol fluxgate 2)" -v b="$(mcol plain 2)" 'BEGIN { printf "%+.1f MB", a - b }')"
+  echo "RSS MB after the run (heap pre-touched in both),$(mcol plain 2),$(mcol fluxgate 2),$(awk -v a="$(mcol fluxgate 2)" -v b="$(mcol plain 2)" 'BEGIN { printf "%+.1f MB", a - b }')"
   echo "idle CPU ms per s (no requests),$(mcol plain 3),$(mcol fluxgate 3),"
 } > "$OUT/overhead.csv"
 

@@ -1,7 +1,9 @@
 package dev.fluxgate.eventloop;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -22,6 +24,9 @@ import org.springframework.util.ClassUtils;
  * <p>
  * BlockHound's own integrations (Reactor, Reactor Netty, Netty, and any on the classpath) decide which threads count
  * as non-blocking and which calls are allowed.
+ * <p>
+ * For an application's own tests: {@link StrictBlockingDetection} fails a test class that blocks, and
+ * {@link #recordDuring(Runnable)} returns the blocking calls one action made, to assert on.
  */
 public final class BlockingDetection {
 
@@ -42,7 +47,12 @@ public final class BlockingDetection {
 
 	private static volatile BlockingDetectionMode mode = BlockingDetectionMode.OFF;
 
-	private static volatile MeterRegistry meterRegistry;
+	private static volatile @Nullable MeterRegistry meterRegistry;
+
+	/** Where {@link #recordDuring(Runnable)} collects calls while it runs; {@code null} otherwise. */
+	private static volatile @Nullable List<String> recorder;
+
+	private static final int MAX_RECORDED_FRAMES = 30;
 
 	private static boolean installed;
 
@@ -66,19 +76,54 @@ public final class BlockingDetection {
 	 */
 	public static synchronized BlockingDetectionMode apply(BlockingDetectionMode newMode, @Nullable MeterRegistry registry) {
 		BlockingDetectionMode previous = mode;
-		if (newMode != BlockingDetectionMode.OFF && !installed) {
-			if (!isAvailable()) {
-				throw new IllegalStateException("Blocking detection mode " + newMode
-						+ " needs io.projectreactor.tools:blockhound on the classpath");
-			}
-			BlockHoundInstaller.install();
-			installed = true;
+		if (newMode != BlockingDetectionMode.OFF) {
+			install("Blocking detection mode " + newMode);
 		}
 		if (registry != null) {
 			meterRegistry = registry;
 		}
 		mode = newMode;
 		return previous;
+	}
+
+	/** Called with the class's lock held. */
+	private static void install(String purpose) {
+		if (installed) {
+			return;
+		}
+		if (!isAvailable()) {
+			throw new IllegalStateException(purpose + " needs io.projectreactor.tools:blockhound on the classpath");
+		}
+		BlockHoundInstaller.install();
+		installed = true;
+	}
+
+	/**
+	 * Run an action and return the blocking calls made on non-blocking threads meanwhile, each with its thread and
+	 * stack: what an application's test asserts is empty ("this path never blocks an event loop"). The calls are
+	 * allowed to run, whatever the mode, and are neither logged nor counted; calls from other work running in the
+	 * JVM at the same time are recorded too. Installs BlockHound the first time (it must be on the classpath; on JDK
+	 * 13+ with {@code -XX:+AllowRedefinitionToAddDeleteMethods}). One recording at a time.
+	 * @param action the action
+	 * @return the blocking calls seen, in order
+	 * @throws IllegalStateException when BlockHound is absent, or another recording is under way
+	 */
+	public static List<String> recordDuring(Runnable action) {
+		List<String> calls = new CopyOnWriteArrayList<>();
+		synchronized (BlockingDetection.class) {
+			install("Recording blocking calls");
+			if (recorder != null) {
+				throw new IllegalStateException("Another action is recording blocking calls");
+			}
+			recorder = calls;
+		}
+		try {
+			action.run();
+		}
+		finally {
+			recorder = null;
+		}
+		return List.copyOf(calls);
 	}
 
 	/**
@@ -90,6 +135,13 @@ public final class BlockingDetection {
 	}
 
 	static void onBlockingCall(BlockingMethod method) {
+		List<String> calls = recorder;
+		if (calls != null) {
+			if (!isIdleWorkerWait()) {
+				calls.add(describe(method));
+			}
+			return;
+		}
 		BlockingDetectionMode current = mode;
 		if (current == BlockingDetectionMode.OFF || isIdleWorkerWait()) {
 			return;
@@ -124,6 +176,15 @@ public final class BlockingDetection {
 			}
 		}
 		return false;
+	}
+
+	private static String describe(BlockingMethod method) {
+		StackTraceElement[] frames = new Throwable().getStackTrace();
+		StringBuilder call = new StringBuilder(method + " on " + Thread.currentThread().getName());
+		for (int i = 0; i < Math.min(frames.length, MAX_RECORDED_FRAMES); i++) {
+			call.append("\n\t").append(frames[i]);
+		}
+		return call.toString();
 	}
 
 	private static void report(BlockingMethod method) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
+import dev.fluxgate.eventloop.BlockingDetection;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class DependencyGuardBlockHoundTests {
 	@Test
 	void blockHoundDetectsBlockingOnEventLoops() {
 		// proves the recorder works, so an empty list below means something
-		List<String> blocking = BlockingCalls.during(() -> Mono.fromRunnable(() -> {
+		List<String> blocking = BlockingDetection.recordDuring(() -> Mono.fromRunnable(() -> {
 			try {
 				Thread.sleep(1);
 			}
@@ -48,7 +49,7 @@ class DependencyGuardBlockHoundTests {
 			// warm up class loading and the connection pool outside the recording window
 			WebClient.create(server.baseUrl()).get().uri("/ok").retrieve().toBodilessEntity()
 				.block(Duration.ofSeconds(30));
-			List<String> blocking = BlockingCalls.during(() -> Flux.range(0, 60)
+			List<String> blocking = BlockingDetection.recordDuring(() -> Flux.range(0, 60)
 				.flatMap((i) -> client.get()
 					.uri(switch (i % 4) {
 						case 0 -> "/ok";

@@ -32,6 +32,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -39,7 +40,9 @@ import org.springframework.web.server.WebFilter;
 
 /**
  * Request rate limiting ({@code fluxgate.rate-limit.*}) as a {@link RateLimitWebFilter}, with buckets kept locally
- * or in Redis. Every policy is a gate in the {@link GateRegistry}. Nothing is installed until a policy is configured.
+ * or in Redis. Every policy is a gate in the {@link GateRegistry}. The filter is installed only once a policy is
+ * configured ({@code fluxgate.rate-limit.policies.<name>.*}): without one it would cost every request a filter and
+ * its hop in the chain for nothing.
  */
 @AutoConfiguration(after = FluxgateAutoConfiguration.class,
 		afterName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
@@ -62,6 +65,7 @@ public final class FluxgateRateLimitAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@Conditional(OnRateLimitPoliciesCondition.class)
 	RateLimitWebFilter fluxgateRateLimitWebFilter(FluxgateRateLimitProperties properties, GateRegistry gates,
 			ObjectProvider<RateLimitBackend> backends, ObjectProvider<MeterRegistry> meterRegistry) {
 		MeterRegistry meters = meterRegistry.getIfAvailable();

@@ -6,7 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import dev.fluxgate.autoconfigure.jobs.JobsTestApp.Handlers;
 import dev.fluxgate.autoconfigure.jobs.JobsTestApp.Signup;
-import dev.fluxgate.autoconfigure.ratelimit.BlockingCalls;
+import dev.fluxgate.eventloop.BlockingDetection;
 import dev.fluxgate.jobs.Jobs;
 import dev.fluxgate.test.TestServices;
 import org.junit.jupiter.api.Tag;
@@ -43,7 +43,7 @@ class JobsBlockHoundTests {
 			Handlers handlers = context.getBean(Handlers.class);
 			// the first command opens the shared connection (off the event loops, by design): before recording
 			jobs.submit(prefix + "basic", new Signup("warm@example.com", 0)).block(Duration.ofSeconds(30));
-			List<String> blocking = BlockingCalls.during(() -> {
+			List<String> blocking = BlockingDetection.recordDuring(() -> {
 				Flux.range(0, 20)
 					.flatMap((n) -> jobs.submit(prefix + ((n % 2 == 0) ? "flaky" : "basic"),
 							new Signup(n + "@example.com", n)).subscribeOn(Schedulers.parallel()))

@@ -1,5 +1,7 @@
 package dev.fluxgate.autoconfigure.ratelimit;
 
+import java.util.Map;
+
 import dev.fluxgate.autoconfigure.FluxgateAutoConfiguration;
 import dev.fluxgate.autoconfigure.validation.InvalidPropertyException;
 import dev.fluxgate.ratelimit.RateLimitWebFilter;
@@ -8,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,6 +30,28 @@ class FluxgateRateLimitAutoConfigurationTests {
 			.withPropertyValues("fluxgate.rate-limit.policies.api.per-second=10",
 					"fluxgate.rate-limit.policies.api.key=principal")
 			.run((context) -> assertThat(context.getBean(RateLimitWebFilter.class).getOrder()).isEqualTo(-99));
+	}
+
+	@Test
+	void noFilterWithoutAPolicy() {
+		new ReactiveWebApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(WebFluxAutoConfiguration.class, FluxgateAutoConfiguration.class,
+					FluxgateRateLimitAutoConfiguration.class))
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(RateLimitWebFilter.class));
+	}
+
+	@Test
+	void aPolicyFromAnEnvironmentVariableInstallsTheFilter() {
+		new ReactiveWebApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(WebFluxAutoConfiguration.class, FluxgateAutoConfiguration.class,
+					FluxgateRateLimitAutoConfiguration.class))
+			.withInitializer((context) -> context.getEnvironment()
+				.getPropertySources()
+				.addFirst(new SystemEnvironmentPropertySource(
+						StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+						Map.of("FLUXGATE_RATELIMIT_POLICIES_API_PERSECOND", "10", "FLUXGATE_RATELIMIT_POLICIES_API_PATHS",
+								"/api/**"))))
+			.run((context) -> assertThat(context).hasSingleBean(RateLimitWebFilter.class));
 	}
 
 	@Test

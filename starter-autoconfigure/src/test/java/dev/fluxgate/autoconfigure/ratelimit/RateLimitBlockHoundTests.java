@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
+import dev.fluxgate.eventloop.BlockingDetection;
 import dev.fluxgate.ratelimit.LocalRateLimitBackend;
 import dev.fluxgate.ratelimit.RateLimitKeyResolver;
 import dev.fluxgate.ratelimit.RateLimitPolicy;
@@ -28,7 +29,7 @@ class RateLimitBlockHoundTests {
 
 	@Test
 	void theRecorderSeesBlockingCalls() {
-		List<String> blocking = BlockingCalls.during(() -> Mono.fromCallable(() -> {
+		List<String> blocking = BlockingDetection.recordDuring(() -> Mono.fromCallable(() -> {
 			Thread.sleep(1);
 			return 1;
 		}).subscribeOn(Schedulers.parallel()).block(Duration.ofSeconds(5)));
@@ -40,7 +41,7 @@ class RateLimitBlockHoundTests {
 		LocalRateLimitBackend backend = new LocalRateLimitBackend();
 		RateLimitPolicy policy = RateLimitPolicy.of("local", List.of("/**"), RateLimitKeyResolver.clientAddress(),
 				List.of(new RateLimitWindow("second", 50, Duration.ofSeconds(1))));
-		List<String> blocking = BlockingCalls.during(() -> Flux.range(0, 5000)
+		List<String> blocking = BlockingDetection.recordDuring(() -> Flux.range(0, 5000)
 			.flatMap((i) -> backend.tryConsume(policy, "key-" + (i % 7)).subscribeOn(Schedulers.parallel()))
 			.then()
 			.block(Duration.ofSeconds(20)));
@@ -59,7 +60,7 @@ class RateLimitBlockHoundTests {
 			WebClient client = WebClient.create(RateLimitTestApp.baseUrl(context));
 			client.get().uri("/api/hello").retrieve().toBodilessEntity().onErrorResume((ex) -> Mono.empty())
 				.block(Duration.ofSeconds(10));
-			List<String> blocking = BlockingCalls.during(() -> Flux.range(0, 100)
+			List<String> blocking = BlockingDetection.recordDuring(() -> Flux.range(0, 100)
 				.flatMap((i) -> client.get()
 					.uri("/api/hello")
 					.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value())), 8)

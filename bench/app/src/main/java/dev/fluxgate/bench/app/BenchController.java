@@ -1,6 +1,7 @@
 package dev.fluxgate.bench.app;
 
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -18,6 +19,13 @@ public class BenchController {
 	/** The imperative trivial handler: with Fluxgate it hops to the blocking executor, without it stays on the loop. */
 	public static final String IMPERATIVE = "/hello";
 
+	/**
+	 * The imperative trivial handler offloaded by hand, as Reactor's documentation prescribes for blocking code
+	 * ({@code subscribeOn(Schedulers.boundedElastic())}): what a thread hop costs without Fluxgate, the anchor for
+	 * {@link #IMPERATIVE} with Fluxgate.
+	 */
+	public static final String IMPERATIVE_BY_HAND = "/hello-elastic";
+
 	/** An imperative handler that blocks its thread, as legacy code does. */
 	public static final String BLOCKING = "/blocking";
 
@@ -29,6 +37,11 @@ public class BenchController {
 	@GetMapping(IMPERATIVE)
 	String hello() {
 		return "ok";
+	}
+
+	@GetMapping(IMPERATIVE_BY_HAND)
+	Mono<String> helloOnBoundedElastic() {
+		return Mono.fromCallable(() -> "ok").subscribeOn(Schedulers.boundedElastic());
 	}
 
 	@GetMapping(BLOCKING)
