@@ -3,8 +3,14 @@ package dev.fluxgate.autoconfigure;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsReporter;
 import dev.fluxgate.autoconfigure.defaults.ConfigurationWarnings;
+import dev.fluxgate.background.BackgroundTasksWebFilter;
+import dev.fluxgate.deadline.RequestDeadlineWebFilter;
 import dev.fluxgate.gate.GateRegistry;
+import dev.fluxgate.offload.OffloadWebFilter;
 import dev.fluxgate.overload.OverloadExceptionHandler;
+import dev.fluxgate.ratelimit.RateLimitWebFilter;
+import dev.fluxgate.server.FusedWebFilter;
+import dev.fluxgate.server.LoadSheddingWebFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.netty.resources.LoopResources;
 
@@ -14,14 +20,19 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.web.server.WebFilter;
 
 /**
  * What every other Fluxgate auto-configuration builds on: the concurrency settings report and the warnings about
- * settings that cannot do what they look like, the registry of gates, and the renderer of the overload contract.
+ * settings that cannot do what they look like, the registry of gates, the renderer of the overload contract, and the
+ * fusion of Fluxgate's adjacent edge filters into one filter of Spring's chain.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.webflux.autoconfigure.error.ErrorWebFluxAutoConfiguration")
 @ConditionalOnFluxgateEnabled
@@ -58,6 +69,31 @@ public final class FluxgateAutoConfiguration {
 				ObjectProvider<MeterRegistry> meterRegistry, FluxgateOverloadProperties properties) {
 			return new OverloadExceptionHandler(codecs, meterRegistry.getIfAvailable(),
 					properties.getDependencyFailures().isEnabled());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+	@ConditionalOnClass(WebHttpHandlerBuilderCustomizer.class)
+	static class EdgeFiltersConfiguration {
+
+		/**
+		 * Runs Fluxgate's adjacent edge filters as one filter of Spring's chain: the same guards in the same order,
+		 * without Spring's per-filter {@code defer} and checkpoint on every request. Last of the customizers, so it
+		 * sees every filter another customizer added.
+		 */
+		@Bean
+		@Order(Ordered.LOWEST_PRECEDENCE)
+		WebHttpHandlerBuilderCustomizer fluxgateEdgeFilters() {
+			return (builder) -> builder.filters((filters) -> FusedWebFilter.fuse(filters, EdgeFiltersConfiguration::isFluxgates));
+		}
+
+		/** Fluxgate's own edge filters, or an application's subclass of one. */
+		static boolean isFluxgates(WebFilter filter) {
+			return filter instanceof OffloadWebFilter || filter instanceof BackgroundTasksWebFilter
+					|| filter instanceof RequestDeadlineWebFilter || filter instanceof LoadSheddingWebFilter
+					|| filter instanceof RateLimitWebFilter;
 		}
 
 	}
