@@ -1,12 +1,11 @@
 package dev.fluxgate.dependency;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.fluxgate.deadline.Deadline;
+import dev.fluxgate.gate.FifoPermits;
+import dev.fluxgate.gate.FifoPermits.Permit;
 import dev.fluxgate.gate.Gate;
 import dev.fluxgate.gate.GateSnapshot;
 import dev.fluxgate.gate.GateStats;
@@ -15,9 +14,7 @@ import dev.fluxgate.overload.CapacityExceededException;
 import dev.fluxgate.overload.DeadlineExceededException;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
-import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.context.ContextView;
@@ -53,12 +50,13 @@ public final class Bulkhead implements Gate {
 
 	private final Scheduler timer;
 
-	private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
-
 	private final StandingQueue standing;
 
-	/** Guarded by {@code queue}. */
-	private int inFlight;
+	private final FifoPermits permits;
+
+	private final FifoPermits.Refusal refusedFull = new FifoPermits.Refusal("full", this::full);
+
+	private final FifoPermits.Refusal refusedDeadline = new FifoPermits.Refusal("deadline", this::deadlineExpired);
 
 	/**
 	 * A bulkhead.
@@ -78,6 +76,14 @@ public final class Bulkhead implements Gate {
 		this.standing = new StandingQueue(StandingQueue.DEFAULT_TARGET, StandingQueue.DEFAULT_INTERVAL,
 				(long) StandingQueue.DEFAULT_TURNOVERS * settings.maxConcurrentCalls(),
 				() -> timer.now(TimeUnit.NANOSECONDS));
+		// the standing queue sees the queue's length under the permits' lock on every arrival and release
+		this.permits = new FifoPermits(settings.maxConcurrentCalls(), settings.maxQueued(), this.stats,
+				(queued, departed) -> {
+					if (departed) {
+						this.standing.departed();
+					}
+					this.standing.observe(queued);
+				});
 	}
 
 	/**
@@ -88,16 +94,12 @@ public final class Bulkhead implements Gate {
 	 * @return the guarded call
 	 */
 	public <T> Mono<T> guard(Mono<T> call) {
-		return Mono.deferContextual(this::acquire)
-			.flatMap((permit) -> call.doFinally((signal) -> permit.release()))
-			// A permit granted to a caller that was cancelled at that very moment is discarded by the sink: return it.
-			.doOnDiscard(Permit.class, Permit::release);
+		return FifoPermits.holding(Mono.deferContextual(this::acquire), call);
 	}
 
 	private Mono<Permit> acquire(ContextView context) {
-		Permit immediate = tryAcquire();
+		Permit immediate = this.permits.tryAcquire();
 		if (immediate != null) {
-			this.stats.admitted(0);
 			return Mono.just(immediate);
 		}
 		Deadline deadline = Deadline.current(context).orElse(null);
@@ -108,89 +110,14 @@ public final class Bulkhead implements Gate {
 			cappedByDeadline = true;
 		}
 		if (this.settings.maxQueued() == 0 || wait.isZero() || wait.isNegative()) {
-			this.stats.rejected(cappedByDeadline ? "deadline" : "full");
-			return Mono.error(cappedByDeadline ? deadlineExpired() : full());
+			FifoPermits.Refusal refusal = cappedByDeadline ? this.refusedDeadline : this.refusedFull;
+			this.stats.rejected(refusal.reason());
+			return Mono.error(refusal.error().get());
 		}
 		Duration queueWait = wait;
-		boolean deadlineCapped = cappedByDeadline;
-		return Mono.create((sink) -> enqueue(sink, queueWait, deadlineCapped));
-	}
-
-	private Permit tryAcquire() {
-		synchronized (this.queue) {
-			this.standing.observe(this.queue.size());
-			if (this.inFlight < this.settings.maxConcurrentCalls() && this.queue.isEmpty()) {
-				this.inFlight++;
-				return new Permit();
-			}
-			return null;
-		}
-	}
-
-	private void enqueue(MonoSink<Permit> sink, Duration wait, boolean deadlineCapped) {
-		Waiter waiter = new Waiter(sink, deadlineCapped, wait);
-		sink.onCancel(waiter::cancel);
-		boolean admitted = false;
-		boolean rejected = false;
-		synchronized (this.queue) {
-			if (this.inFlight < this.settings.maxConcurrentCalls() && this.queue.isEmpty()) {
-				this.inFlight++;
-				admitted = waiter.state.compareAndSet(Waiter.WAITING, Waiter.GRANTED);
-				if (!admitted) {
-					this.inFlight--;
-				}
-			}
-			else if (this.queue.size() >= this.settings.maxQueued()) {
-				rejected = waiter.state.compareAndSet(Waiter.WAITING, Waiter.DONE);
-			}
-			else if (waiter.state.get() == Waiter.WAITING) {
-				// a cancel from here on finds the waiter in the queue (it removes it under this lock)
-				this.queue.addLast(waiter);
-			}
-			else {
-				return;
-			}
-		}
-		if (admitted) {
-			waiter.grant();
-		}
-		else if (rejected) {
-			this.stats.rejected("full");
-			sink.error(full());
-		}
-		else {
-			waiter.timeout = this.timer.schedule(waiter::expire, wait.toNanos(), TimeUnit.NANOSECONDS);
-			if (waiter.state.get() != Waiter.WAITING) {
-				waiter.timeout.dispose();
-			}
-		}
-	}
-
-	private void release() {
-		Waiter next;
-		synchronized (this.queue) {
-			do {
-				next = this.queue.pollFirst();
-			}
-			while (next != null && !next.state.compareAndSet(Waiter.WAITING, Waiter.GRANTED));
-			if (next == null) {
-				this.inFlight--;
-			}
-			else {
-				this.standing.departed();
-			}
-			this.standing.observe(this.queue.size());
-			// otherwise the permit passes straight to the next waiter and inFlight stays the same
-		}
-		if (next != null) {
-			next.grant();
-		}
-	}
-
-	private boolean removeWaiting(Waiter waiter) {
-		synchronized (this.queue) {
-			return this.queue.remove(waiter);
-		}
+		FifoPermits.Refusal expired = cappedByDeadline ? this.refusedDeadline
+				: new FifoPermits.Refusal("queue-timeout", () -> queueTimeout(queueWait));
+		return this.permits.acquire(this.refusedFull, queueWait, this.timer, expired);
 	}
 
 	private CapacityExceededException full() {
@@ -232,13 +159,8 @@ public final class Bulkhead implements Gate {
 
 	@Override
 	public GateSnapshot snapshot() {
-		int current;
-		int queued;
-		synchronized (this.queue) {
-			current = this.inFlight;
-			queued = this.queue.size();
-		}
-		return new GateSnapshot(this.name, KIND, this.settings.maxConcurrentCalls(), current, queued,
+		FifoPermits.Load load = this.permits.load();
+		return new GateSnapshot(this.name, KIND, this.settings.maxConcurrentCalls(), load.inFlight(), load.queued(),
 				this.stats.admittedCount(), this.stats.rejectedCounts());
 	}
 
@@ -248,90 +170,6 @@ public final class Bulkhead implements Gate {
 	 */
 	public BulkheadSettings settings() {
 		return this.settings;
-	}
-
-	/** One admitted call's permit; releasing it twice is harmless. */
-	private final class Permit {
-
-		private final AtomicBoolean released = new AtomicBoolean();
-
-		void release() {
-			if (this.released.compareAndSet(false, true)) {
-				Bulkhead.this.release();
-			}
-		}
-
-	}
-
-	/** A call waiting for a permit. */
-	private final class Waiter {
-
-		static final int WAITING = 0;
-
-		static final int GRANTED = 1;
-
-		static final int DONE = 2;
-
-		final AtomicInteger state = new AtomicInteger(WAITING);
-
-		final MonoSink<Permit> sink;
-
-		final boolean deadlineCapped;
-
-		final Duration wait;
-
-		final long enqueuedNanos = System.nanoTime();
-
-		/** The permit this waiter gets once GRANTED; created up front so a cancel can always return it. */
-		final Permit permit = new Permit();
-
-		volatile Disposable timeout;
-
-		Waiter(MonoSink<Permit> sink, boolean deadlineCapped, Duration wait) {
-			this.sink = sink;
-			this.deadlineCapped = deadlineCapped;
-			this.wait = wait;
-		}
-
-		void grant() {
-			disposeTimeout();
-			Bulkhead.this.stats.admitted(System.nanoTime() - this.enqueuedNanos);
-			this.sink.success(this.permit);
-		}
-
-		void cancel() {
-			if (this.state.compareAndSet(WAITING, DONE)) {
-				removeWaiting(this);
-				disposeTimeout();
-			}
-			else if (this.state.get() == GRANTED) {
-				// The sink runs this only when the cancel won the race against delivery, and then it drops the
-				// permit (onNextDropped, not onDiscard): give it back here. Releasing is idempotent.
-				this.permit.release();
-			}
-		}
-
-		void expire() {
-			if (this.state.compareAndSet(WAITING, DONE)) {
-				removeWaiting(this);
-				if (this.deadlineCapped) {
-					Bulkhead.this.stats.rejected("deadline");
-					this.sink.error(deadlineExpired());
-				}
-				else {
-					Bulkhead.this.stats.rejected("queue-timeout");
-					this.sink.error(queueTimeout(this.wait));
-				}
-			}
-		}
-
-		private void disposeTimeout() {
-			Disposable scheduled = this.timeout;
-			if (scheduled != null) {
-				scheduled.dispose();
-			}
-		}
-
 	}
 
 }

@@ -1,12 +1,10 @@
 package dev.fluxgate.offload;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.fluxgate.gate.FifoPermits;
 import dev.fluxgate.gate.Gate;
 import dev.fluxgate.gate.GateSnapshot;
 import dev.fluxgate.gate.GateStats;
@@ -14,7 +12,6 @@ import dev.fluxgate.overload.CapacityExceededException;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
 
 /**
  * A fair share of an executor per method: each key (an imperative controller method) may hold at most
@@ -42,7 +39,9 @@ public final class MethodShares implements Gate {
 
 	private final GateStats stats;
 
-	private final Map<Object, Share> shares = new ConcurrentHashMap<>();
+	private final Map<Object, FifoPermits> shares = new ConcurrentHashMap<>();
+
+	private final FifoPermits.Refusal refusedBusy = new FifoPermits.Refusal(REASON_METHOD_BUSY, this::busy);
 
 	/**
 	 * Shares of an executor.
@@ -84,11 +83,9 @@ public final class MethodShares implements Gate {
 	 */
 	public <T> Mono<T> guard(Object key, Mono<T> work) {
 		return Mono.defer(() -> {
-			Share share = this.shares.computeIfAbsent(key, (k) -> new Share());
-			return Mono.<Permit>create(share::acquire)
-				.flatMap((permit) -> work.doFinally((signal) -> permit.release()))
-				// A permit granted to a caller cancelled at that very moment is discarded by the sink: return it.
-				.doOnDiscard(Permit.class, Permit::release);
+			FifoPermits share = this.shares.computeIfAbsent(key,
+					(k) -> new FifoPermits(this.perKey, this.maxQueuedPerKey, this.stats, null));
+			return FifoPermits.holding(share.acquire(this.refusedBusy), work);
 		});
 	}
 
@@ -106,11 +103,10 @@ public final class MethodShares implements Gate {
 	public GateSnapshot snapshot() {
 		int inFlight = 0;
 		int queued = 0;
-		for (Share share : this.shares.values()) {
-			synchronized (share) {
-				inFlight += share.inFlight;
-				queued += share.waiting.size();
-			}
+		for (FifoPermits share : this.shares.values()) {
+			FifoPermits.Load load = share.load();
+			inFlight += load.inFlight();
+			queued += load.queued();
 		}
 		return new GateSnapshot(this.name, kind(), this.perKey, inFlight, queued, this.stats.admittedCount(),
 				this.stats.rejectedCounts());
@@ -120,133 +116,6 @@ public final class MethodShares implements Gate {
 		return new CapacityExceededException(REASON_METHOD_BUSY, "This endpoint already holds its share of the '"
 				+ this.name + "' executor (" + this.perKey + " requests, fluxgate.offload.blocking.method-share) and "
 				+ this.maxQueuedPerKey + " more wait for it", this.retryAfter);
-	}
-
-	/** One key's permits and waiters. */
-	private final class Share {
-
-		/** Guarded by {@code this}. */
-		private int inFlight;
-
-		/** Guarded by {@code this}. */
-		private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
-
-		void acquire(MonoSink<Permit> sink) {
-			Waiter waiter = new Waiter(this, sink);
-			sink.onCancel(waiter::cancel);
-			boolean granted = false;
-			synchronized (this) {
-				if (this.inFlight < MethodShares.this.perKey) {
-					this.inFlight++;
-					granted = true;
-				}
-				else if (this.waiting.size() < MethodShares.this.maxQueuedPerKey) {
-					this.waiting.addLast(waiter);
-					return;
-				}
-			}
-			if (granted) {
-				waiter.grant();
-			}
-			else {
-				waiter.state.set(Waiter.DONE);
-				MethodShares.this.stats.rejected(REASON_METHOD_BUSY);
-				sink.error(busy());
-			}
-		}
-
-		void release() {
-			Waiter next;
-			synchronized (this) {
-				do {
-					next = this.waiting.pollFirst();
-				}
-				while (next != null && !next.state.compareAndSet(Waiter.WAITING, Waiter.GRANTED));
-				if (next == null) {
-					this.inFlight--;
-				}
-				// otherwise the permit passes straight to the next waiter
-			}
-			if (next != null) {
-				next.deliver();
-			}
-		}
-
-	}
-
-	/** One admitted piece of work's permit; releasing it twice is harmless. */
-	private static final class Permit {
-
-		private final Share share;
-
-		private final AtomicBoolean released = new AtomicBoolean();
-
-		Permit(Share share) {
-			this.share = share;
-		}
-
-		void release() {
-			if (this.released.compareAndSet(false, true)) {
-				this.share.release();
-			}
-		}
-
-	}
-
-	/** Work waiting for its key's share. */
-	private final class Waiter {
-
-		static final int WAITING = 0;
-
-		static final int GRANTED = 1;
-
-		static final int DONE = 2;
-
-		final AtomicInteger state = new AtomicInteger(WAITING);
-
-		final Share share;
-
-		final MonoSink<Permit> sink;
-
-		final Permit permit;
-
-		final long since = System.nanoTime();
-
-		Waiter(Share share, MonoSink<Permit> sink) {
-			this.share = share;
-			this.sink = sink;
-			this.permit = new Permit(share);
-		}
-
-		/** Granted at once, without queueing. */
-		void grant() {
-			if (this.state.compareAndSet(WAITING, GRANTED)) {
-				MethodShares.this.stats.admitted(0);
-				this.sink.success(this.permit);
-			}
-			else {
-				this.permit.release();
-			}
-		}
-
-		/** Granted after waiting; the state is GRANTED already. */
-		void deliver() {
-			MethodShares.this.stats.admitted(System.nanoTime() - this.since);
-			this.sink.success(this.permit);
-		}
-
-		void cancel() {
-			if (this.state.compareAndSet(WAITING, DONE)) {
-				synchronized (this.share) {
-					this.share.waiting.remove(this);
-				}
-			}
-			else if (this.state.get() == GRANTED) {
-				// The sink runs this only when the cancel won the race against delivery: give the permit back.
-				this.permit.release();
-			}
-		}
-
 	}
 
 }
