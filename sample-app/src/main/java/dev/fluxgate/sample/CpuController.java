@@ -1,5 +1,8 @@
 package dev.fluxgate.sample;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+
 import dev.fluxgate.offload.Offload;
 import reactor.core.publisher.Mono;
 
@@ -34,12 +37,21 @@ class CpuController {
 		private Work() {
 		}
 
-		/** Spins the CPU for about {@code ms} milliseconds and returns something that depends on the work done. */
+		private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+		/**
+		 * Uses about {@code ms} milliseconds of this thread's CPU time and returns something that depends on the work
+		 * done. CPU time, not wall time: threads that share a core each take longer, as real computation does, instead
+		 * of finishing on time with a fraction of the work (which made four event loops on two cores look like twice
+		 * the capacity of a two-thread CPU executor).
+		 */
 		static long burn(long ms) {
-			long end = System.nanoTime() + ms * 1_000_000;
+			boolean cpuClock = THREADS.isCurrentThreadCpuTimeSupported();
+			long start = cpuClock ? THREADS.getCurrentThreadCpuTime() : System.nanoTime();
+			long end = start + ms * 1_000_000;
 			long x = 0;
-			while (System.nanoTime() < end) {
-				for (int i = 0; i < 1000; i++) {
+			while ((cpuClock ? THREADS.getCurrentThreadCpuTime() : System.nanoTime()) < end) {
+				for (int i = 0; i < 10_000; i++) {
 					x = x * 31 + i;
 				}
 			}

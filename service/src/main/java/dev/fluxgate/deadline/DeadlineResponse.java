@@ -1,6 +1,8 @@
 package dev.fluxgate.deadline;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Supplier;
 
@@ -17,6 +19,8 @@ import org.springframework.http.ResponseCookie;
 import org.springframework.http.ZeroCopyHttpOutputMessage;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.util.CollectionUtils;
+import org.springframework.util.LinkedCaseInsensitiveMap;
 import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
 
@@ -64,6 +68,13 @@ class DeadlineResponse extends ServerHttpResponseDecorator {
 	/** The handler's headers, created on first use; starts as a copy of what outer filters had set. */
 	private @Nullable HttpHeaders headers;
 
+	/**
+	 * The map behind {@link #headers}, kept to hand the headers over by iterating it: Spring Framework 7's
+	 * {@code HttpHeaders.forEach} (behind {@code putAll(HttpHeaders)}) builds a case-insensitive entry set on every
+	 * call, which was most of the cost of the hand-over on every request.
+	 */
+	private @Nullable MultiValueMap<String, String> headerValues;
+
 	private @Nullable MultiValueMap<String, ResponseCookie> cookies;
 
 	/** Whether {@link #headers} started as a copy, so the real headers are replaced rather than added to. */
@@ -78,7 +89,8 @@ class DeadlineResponse extends ServerHttpResponseDecorator {
 		HttpHeaders realHeaders = response.getHeaders();
 		this.replaceHeaders = !realHeaders.isEmpty();
 		if (this.replaceHeaders) {
-			this.headers = HttpHeaders.copyOf(realHeaders);
+			HttpHeaders own = ownHeaders();
+			realHeaders.forEach((name, values) -> own.put(name, new ArrayList<>(values)));
 		}
 		MultiValueMap<String, ResponseCookie> realCookies = response.getCookies();
 		this.replaceCookies = !realCookies.isEmpty();
@@ -120,12 +132,13 @@ class DeadlineResponse extends ServerHttpResponseDecorator {
 		if (this.statusCodeSet) {
 			real.setStatusCode(this.statusCode);
 		}
-		if (this.headers != null) {
+		MultiValueMap<String, String> values = this.headerValues;
+		if (values != null) {
 			HttpHeaders realHeaders = real.getHeaders();
 			if (this.replaceHeaders) {
 				realHeaders.clear();
 			}
-			realHeaders.putAll(this.headers);
+			realHeaders.putAll(values);
 		}
 		if (this.cookies != null) {
 			MultiValueMap<String, ResponseCookie> realCookies = real.getCookies();
@@ -165,9 +178,16 @@ class DeadlineResponse extends ServerHttpResponseDecorator {
 		if (handedOver()) {
 			return getDelegate().getHeaders();
 		}
+		return ownHeaders();
+	}
+
+	private HttpHeaders ownHeaders() {
 		HttpHeaders own = this.headers;
 		if (own == null) {
-			own = new HttpHeaders();
+			MultiValueMap<String, String> values = CollectionUtils
+				.toMultiValueMap(new LinkedCaseInsensitiveMap<>(8, Locale.ROOT));
+			own = new HttpHeaders(values);
+			this.headerValues = values;
 			this.headers = own;
 		}
 		return own;

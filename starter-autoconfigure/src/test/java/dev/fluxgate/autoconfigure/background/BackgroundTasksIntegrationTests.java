@@ -45,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 @Tag("blockhound") // installs BlockHound, which is JVM-wide: runs in a JVM of its own (see the parent pom)
 @ExtendWith(StrictBlockingDetection.class)
-class BackgroundTasksTests {
+class BackgroundTasksIntegrationTests {
 
 	private static final Set<String> ranAfterResponse = ConcurrentHashMap.newKeySet();
 
