@@ -86,7 +86,8 @@ public final class FluxgateAutoConfiguration {
 		@Bean
 		@Order(Ordered.LOWEST_PRECEDENCE)
 		WebHttpHandlerBuilderCustomizer fluxgateEdgeFilters() {
-			return (builder) -> builder.filters((filters) -> FusedWebFilter.fuse(filters, EdgeFiltersConfiguration::isFluxgates));
+			return (builder) -> builder
+				.filters((filters) -> FusedWebFilter.fuse(filters, EdgeFiltersConfiguration::isFluxgates));
 		}
 
 		/** Fluxgate's own edge filters, or an application's subclass of one. */

@@ -44,6 +44,13 @@ class ConcurrencyDoctorPostgresTests {
 
 	private static WebClient client;
 
+	/**
+	 * How long a slow query holds its connection: far longer than any wait below, so a loaded machine cannot end the
+	 * saturation before the doctor has seen it (with 4 s, a busy CI box once did). Each test gives the connections back
+	 * by cancelling its holds.
+	 */
+	private static final int HELD_SECONDS = 30;
+
 	private final List<Disposable> holds = new ArrayList<>();
 
 	@BeforeAll
@@ -140,13 +147,13 @@ class ConcurrencyDoctorPostgresTests {
 
 	@Test
 	void poolHeldBySlowQueriesWithWaitersIsDiagnosedAsExhaustionNamingMaxSize() {
-		holdWithSlowQuery(4);
-		holdWithSlowQuery(4);
-		await().atMost(Duration.ofSeconds(5)).until(() -> pool().acquired() == 2);
+		holdWithSlowQuery(HELD_SECONDS);
+		holdWithSlowQuery(HELD_SECONDS);
+		await().atMost(Duration.ofSeconds(15)).until(() -> pool().acquired() == 2);
 		waitForConnection();
 		waitForConnection();
 
-		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
 			Map<String, Object> finding = findings().stream()
 				.filter((candidate) -> "pool.exhausted".equals(candidate.get("id")))
 				.findFirst()
@@ -163,12 +170,12 @@ class ConcurrencyDoctorPostgresTests {
 	void sustainedSaturationTakesReadinessOutOfServiceAndBackWhileLivenessStaysUp() {
 		// A test before this one may have saturated the pool: start once the window has forgotten it.
 		await().atMost(Duration.ofSeconds(30)).until(() -> health("/readiness").status() == 200);
-		holdWithSlowQuery(4);
-		holdWithSlowQuery(4);
-		await().atMost(Duration.ofSeconds(5)).until(() -> pool().acquired() == 2);
+		holdWithSlowQuery(HELD_SECONDS);
+		holdWithSlowQuery(HELD_SECONDS);
+		await().atMost(Duration.ofSeconds(15)).until(() -> pool().acquired() == 2);
 		waitForConnection();
 
-		await().atMost(Duration.ofSeconds(4)).untilAsserted(() -> {
+		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
 			HealthResponse readiness = health("/readiness");
 			assertThat(readiness.status()).isEqualTo(503);
 			// The probe shows only its status, as Boot's does; readinessState is UP, so concurrency made it so.
@@ -179,6 +186,7 @@ class ConcurrencyDoctorPostgresTests {
 		assertThat(liveness.status()).isEqualTo(200);
 		assertThat(liveness.body()).containsEntry("status", "UP");
 
+		this.holds.forEach(Disposable::dispose);
 		await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
 			HealthResponse readiness = health("/readiness");
 			assertThat(readiness.status()).isEqualTo(200);
@@ -188,9 +196,9 @@ class ConcurrencyDoctorPostgresTests {
 
 	@Test
 	void healthAnswersWithinItsTimeoutWhileThePoolIsExhausted() {
-		holdWithSlowQuery(4);
-		holdWithSlowQuery(4);
-		await().atMost(Duration.ofSeconds(5)).until(() -> pool().acquired() == 2);
+		holdWithSlowQuery(HELD_SECONDS);
+		holdWithSlowQuery(HELD_SECONDS);
+		await().atMost(Duration.ofSeconds(15)).until(() -> pool().acquired() == 2);
 		waitForConnection();
 
 		long start = System.nanoTime();
