@@ -110,9 +110,7 @@ public final class Bulkhead implements Gate {
 			cappedByDeadline = true;
 		}
 		if (this.settings.maxQueued() == 0 || wait.isZero() || wait.isNegative()) {
-			FifoPermits.Refusal refusal = cappedByDeadline ? this.refusedDeadline : this.refusedFull;
-			this.stats.rejected(refusal.reason());
-			return Mono.error(refusal.error().get());
+			return Mono.error(this.permits.refuse(cappedByDeadline ? this.refusedDeadline : this.refusedFull));
 		}
 		Duration queueWait = wait;
 		FifoPermits.Refusal expired = cappedByDeadline ? this.refusedDeadline

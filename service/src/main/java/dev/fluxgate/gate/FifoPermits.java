@@ -158,7 +158,7 @@ public final class FifoPermits {
 			waiter.grant(0);
 		}
 		else if (refused) {
-			refuse(sink, full);
+			sink.error(refuse(full));
 		}
 		else if (timeout != null) {
 			waiter.expiry = timeout.timer()
@@ -169,9 +169,14 @@ public final class FifoPermits {
 		}
 	}
 
-	private void refuse(MonoSink<Permit> sink, Refusal refusal) {
+	/**
+	 * Refuse a caller: counted under the refusal's reason, as the permits count their own refusals.
+	 * @param refusal why
+	 * @return the error the caller receives
+	 */
+	public Throwable refuse(Refusal refusal) {
 		this.stats.rejected(refusal.reason());
-		sink.error(refusal.error().get());
+		return refusal.error().get();
 	}
 
 	private void release() {
@@ -305,7 +310,7 @@ public final class FifoPermits {
 			Timeout timeout = this.timeout;
 			if (timeout != null && this.state.compareAndSet(WAITING, DONE)) {
 				remove(this);
-				refuse(this.sink, timeout.refusal());
+				this.sink.error(refuse(timeout.refusal()));
 			}
 		}
 
