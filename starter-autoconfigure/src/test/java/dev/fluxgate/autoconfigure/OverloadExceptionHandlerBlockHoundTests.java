@@ -3,16 +3,14 @@ package dev.fluxgate.autoconfigure;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.fluxgate.eventloop.BlockingDetection;
 import dev.fluxgate.overload.OverloadExceptionHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import reactor.blockhound.BlockHound;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -34,16 +32,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("blockhound") // installs BlockHound, which is JVM-wide: runs in a JVM of its own (see the parent pom)
 class OverloadExceptionHandlerBlockHoundTests {
 
-	private static final List<String> blockingCalls = new CopyOnWriteArrayList<>();
-
-	@BeforeAll
-	static void install() {
-		BlockHound.builder()
-			.loadIntegrations()
-			.blockingMethodCallback((method) -> blockingCalls.add(method + " on " + Thread.currentThread().getName()))
-			.install();
-	}
-
 	@Test
 	void answeringDependencyFailuresDoesNotBlock() {
 		OverloadExceptionHandler handler = new OverloadExceptionHandler(ServerCodecConfigurer.create(),
@@ -53,22 +41,24 @@ class OverloadExceptionHandlerBlockHoundTests {
 						URI.create("http://127.0.0.1:1/x"), new HttpHeaders()),
 				new DataAccessResourceFailureException("executeMany",
 						new R2dbcNonTransientResourceException("canceling statement due to statement timeout", "57014")));
-		assertBlockHoundIsWatching();
-		blockingCalls.clear();
+		// A test that cannot fail is a defect: prove a blocking call on a parallel thread is seen.
+		assertThat(BlockingDetection.recordDuring(OverloadExceptionHandlerBlockHoundTests::sleepOnParallelThread))
+			.as("BlockHound detects a sleep on a parallel thread")
+			.isNotEmpty();
 
-		for (Throwable failure : failures) {
-			MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/orders"));
-			Mono.defer(() -> handler.handle(exchange, failure))
-				.subscribeOn(Schedulers.parallel())
-				.block(Duration.ofSeconds(10));
-			assertThat(exchange.getResponse().getStatusCode()).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
-		}
-
+		List<String> blockingCalls = BlockingDetection.recordDuring(() -> {
+			for (Throwable failure : failures) {
+				MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/orders"));
+				Mono.defer(() -> handler.handle(exchange, failure))
+					.subscribeOn(Schedulers.parallel())
+					.block(Duration.ofSeconds(10));
+				assertThat(exchange.getResponse().getStatusCode()).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
+			}
+		});
 		assertThat(blockingCalls).isEmpty();
 	}
 
-	/** A test that cannot fail is a defect: prove a blocking call on a parallel thread is seen. */
-	private static void assertBlockHoundIsWatching() {
+	private static void sleepOnParallelThread() {
 		Mono.fromRunnable(() -> {
 			try {
 				Thread.sleep(1);
@@ -77,7 +67,6 @@ class OverloadExceptionHandlerBlockHoundTests {
 				Thread.currentThread().interrupt();
 			}
 		}).subscribeOn(Schedulers.parallel()).block(Duration.ofSeconds(5));
-		assertThat(blockingCalls).as("BlockHound detects a sleep on a parallel thread").isNotEmpty();
 	}
 
 }

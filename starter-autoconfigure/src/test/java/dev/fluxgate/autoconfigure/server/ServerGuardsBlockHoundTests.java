@@ -2,19 +2,15 @@ package dev.fluxgate.autoconfigure.server;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
 
+import dev.fluxgate.eventloop.BlockingDetection;
 import dev.fluxgate.server.LoadShedder;
 import dev.fluxgate.test.TestServices;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import reactor.blockhound.BlockHound;
-import reactor.blockhound.BlockingOperationError;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -39,16 +35,11 @@ import static org.springframework.web.reactive.function.server.RouterFunctions.r
 
 /**
  * Every server-edge guard on its hot paths (deadline expiry and cancellation, header parsing, propagation to
- * WebClient and R2DBC, shedding) runs under BlockHound without a blocking call on an event loop or Reactor thread.
- * BlockHound is installed with a recording callback that is only active during this test, so other test classes in
- * the same JVM are not affected.
+ * WebClient and R2DBC, shedding) runs under BlockHound without a blocking call on an event loop or Reactor thread,
+ * as {@link BlockingDetection#recordDuring(Runnable)} records them.
  */
 @Tag("blockhound") // installs BlockHound, which is JVM-wide: runs in a JVM of its own (see the parent pom)
 class ServerGuardsBlockHoundTests {
-
-	private static final List<String> blockingCalls = new CopyOnWriteArrayList<>();
-
-	private static volatile boolean recording;
 
 	private static final Sinks.Empty<Void> release = Sinks.empty();
 
@@ -60,17 +51,6 @@ class ServerGuardsBlockHoundTests {
 
 	@BeforeAll
 	static void start() {
-		BlockHound.builder().loadIntegrations().blockingMethodCallback((method) -> {
-			if (!recording) {
-				return;
-			}
-			StackTraceElement[] frames = new Throwable().getStackTrace();
-			if (isIdleWorkerWait(frames)) {
-				return;
-			}
-			String stack = Arrays.stream(frames).limit(25).map(String::valueOf).collect(Collectors.joining("\n    "));
-			blockingCalls.add(method + " on " + Thread.currentThread().getName() + "\n    " + stack);
-		}).install();
 		downstream = HttpServer.create().host("127.0.0.1").port(0)
 			.route((routes) -> routes.get("/hang", (request, response) -> Mono.never()))
 			.bindNow();
@@ -85,7 +65,6 @@ class ServerGuardsBlockHoundTests {
 
 	@AfterAll
 	static void stop() {
-		recording = false;
 		release.tryEmitEmpty();
 		if (context != null) {
 			context.close();
@@ -97,11 +76,11 @@ class ServerGuardsBlockHoundTests {
 
 	@Test
 	void noGuardBlocks() {
-		recording = true;
-		try {
-			assertBlockHoundIsWatching();
-			blockingCalls.clear();
-
+		// A test that cannot fail is a defect: prove a blocking call on a Reactor thread is seen.
+		assertThat(BlockingDetection.recordDuring(ServerGuardsBlockHoundTests::sleepOnParallelThread))
+			.as("BlockHound detects a sleep on a parallel thread")
+			.isNotEmpty();
+		List<String> blockingCalls = BlockingDetection.recordDuring(() -> {
 			assertThat(status("/proxy/hang", "300")).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
 			assertThat(status("/db/sleep", null)).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
 			assertThat(status("/quick", "not-a-number")).isEqualTo(HttpStatus.OK);
@@ -115,37 +94,19 @@ class ServerGuardsBlockHoundTests {
 			release.tryEmitEmpty();
 			await().atMost(Duration.ofSeconds(5)).until(() -> shedder.snapshot().inFlight() == 0);
 			held.dispose();
-
-			assertThat(blockingCalls).isEmpty();
-		}
-		finally {
-			recording = false;
-		}
+		});
+		assertThat(blockingCalls).isEmpty();
 	}
 
-	/**
-	 * A pool thread that started before BlockHound was installed (earlier test classes in this JVM use Reactor's
-	 * schedulers) is already inside its idle wait for work, where the Reactor integration's allowance was never
-	 * entered: that wait is not a blocking call made by a guard.
-	 */
-	private static boolean isIdleWorkerWait(StackTraceElement[] frames) {
-		return Arrays.stream(frames)
-			.anyMatch((frame) -> frame.getClassName().equals("java.util.concurrent.ThreadPoolExecutor")
-					&& frame.getMethodName().equals("getTask"));
-	}
-
-	/** A test that cannot fail is a defect: prove a blocking call on a Reactor thread is seen. */
-	private static void assertBlockHoundIsWatching() {
-		Throwable thrown = Mono.delay(Duration.ofMillis(1)).doOnNext((tick) -> {
+	private static void sleepOnParallelThread() {
+		Mono.delay(Duration.ofMillis(1)).doOnNext((tick) -> {
 			try {
 				Thread.sleep(1);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 			}
-		}).then(Mono.<Throwable>empty()).onErrorResume(Mono::just).block(Duration.ofSeconds(5));
-		boolean seen = !blockingCalls.isEmpty() || thrown instanceof BlockingOperationError;
-		assertThat(seen).as("BlockHound detects a sleep on a parallel thread").isTrue();
+		}).block(Duration.ofSeconds(5));
 	}
 
 	private static HttpStatus status(String uri, String deadlineHeader) {
