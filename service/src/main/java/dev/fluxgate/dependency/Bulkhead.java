@@ -30,7 +30,9 @@ import reactor.util.context.ContextView;
  * Once the queue stands (non-empty for {@link StandingQueue#DEFAULT_INTERVAL} while the permits turned over twice:
  * calls arrive faster than they finish), a newly queued call waits at most {@link StandingQueue#DEFAULT_TARGET}
  * instead of {@code maxQueueWait}: a longer wait would only add latency to the calls that get through, and delay the
- * refusal of those that do not.
+ * refusal of those that do not; a call that the calls already waiting would keep waiting longer than that, at the
+ * pace permits have been returned, is refused at once. The queue stands until a whole interval passes without such a
+ * refusal.
  */
 public final class Bulkhead implements Gate {
 
@@ -41,6 +43,9 @@ public final class Bulkhead implements Gate {
 	public static final String KIND = "bulkhead";
 
 	private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
+	/** The gate's count of calls refused because their wait ran out, or would have while the queue stands. */
+	private static final String REASON_QUEUE_TIMEOUT = "queue-timeout";
 
 	private final String name;
 
@@ -102,6 +107,12 @@ public final class Bulkhead implements Gate {
 		if (immediate != null) {
 			return Mono.just(immediate);
 		}
+		int queued = this.permits.load().queued();
+		if (this.standing.wouldWaitTooLong(queued)) {
+			this.standing.refused();
+			return Mono.error(this.permits.refuse(new FifoPermits.Refusal(REASON_QUEUE_TIMEOUT,
+					() -> tooManyWaiting(queued))));
+		}
 		Deadline deadline = Deadline.current(context).orElse(null);
 		Duration wait = this.standing.maxWait(this.settings.maxQueueWait());
 		boolean cappedByDeadline = false;
@@ -114,7 +125,7 @@ public final class Bulkhead implements Gate {
 		}
 		Duration queueWait = wait;
 		FifoPermits.Refusal expired = cappedByDeadline ? this.refusedDeadline
-				: new FifoPermits.Refusal("queue-timeout", () -> queueTimeout(queueWait));
+				: new FifoPermits.Refusal(REASON_QUEUE_TIMEOUT, () -> queueTimeout(queueWait));
 		return this.permits.acquire(this.refusedFull, queueWait, this.timer, expired);
 	}
 
@@ -125,10 +136,21 @@ public final class Bulkhead implements Gate {
 	}
 
 	private CapacityExceededException queueTimeout(Duration waited) {
+		boolean cut = !waited.equals(this.settings.maxQueueWait());
+		if (cut) {
+			this.standing.refused();
+		}
 		return new CapacityExceededException(REASON_FULL, "No permit of the bulkhead of dependency '" + this.name
-				+ "' became free within " + waited + (waited.equals(this.settings.maxQueueWait()) ? ""
+				+ "' became free within " + waited + (!cut ? ""
 						: " (its queue has not drained for " + StandingQueue.DEFAULT_INTERVAL.toMillis() + " ms)"),
 				RETRY_AFTER);
+	}
+
+	private CapacityExceededException tooManyWaiting(int queued) {
+		return new CapacityExceededException(REASON_FULL, "No permit of the bulkhead of dependency '" + this.name
+				+ "' would become free within " + this.standing.target() + " for the " + queued
+				+ " calls already waiting, at the pace permits have been returned (its queue has not drained for "
+				+ StandingQueue.DEFAULT_INTERVAL.toMillis() + " ms)", RETRY_AFTER);
 	}
 
 	private DeadlineExceededException deadlineExpired() {

@@ -9,15 +9,20 @@ import java.util.function.LongSupplier;
  * resource behind it turned over at least {@code minDepartures} times, is a <em>standing</em> queue: work arrives
  * faster than it leaves, and a longer wait only adds latency to work that will not be served sooner. While the queue
  * stands, new work may wait at most {@code target}; otherwise the queue's own bound applies, so a burst that drains
- * (a cold start, a slow but healthy dependency at moderate load) waits as long as it always did. The standing state
- * ends the moment the queue is seen empty.
+ * (a cold start, a slow but healthy dependency at moderate load) waits as long as it always did.
  * <p>
- * Both conditions are needed: the time floor ignores a short burst, and the turnover scales the interval to the
- * resource, so a pool whose connections are held for seconds is not judged on a window a fast pool drains in.
+ * A standing queue ends once a whole {@code interval} has passed without a refusal: the load that made it stand has
+ * gone. Seeing the queue empty does not end it, since bounding the wait is what empties it: were the state to end
+ * there, the queue would refill to its full length (seconds of work) before it stood again, and every request
+ * admitted meanwhile would wait all of it.
+ * <p>
+ * Both conditions to stand are needed: the time floor ignores a short burst, and the turnover scales the interval to
+ * the resource, so a pool whose connections are held for seconds is not judged on a window a fast pool drains in.
  * <p>
  * The queue's owner reports what it sees: {@link #observe(int)} its length whenever it looks (on every arrival and
- * departure), {@link #departed()} each piece of work that leaves the queue for the resource. Thread-safe; the clock
- * is injected, so the behaviour is tested in virtual time.
+ * departure), {@link #departed()} each piece of work that leaves the queue for the resource, {@link #refused()} each
+ * piece of work it refused because the queue stands. Thread-safe; the clock is injected, so the behaviour is tested
+ * in virtual time.
  */
 public final class StandingQueue {
 
@@ -53,6 +58,21 @@ public final class StandingQueue {
 
 	/** Guarded by {@code this}: departures since {@link #nonEmptySince}. */
 	private long departures;
+
+	/** Guarded by {@code this}: when the queue last started standing, or {@link #EMPTY} while it does not. */
+	private long standingSince = EMPTY;
+
+	/** Guarded by {@code this}: the last refusal while the queue stood, or {@link #EMPTY}. */
+	private long lastRefusal = EMPTY;
+
+	/** Guarded by {@code this}: the last departure, or {@link #EMPTY}. */
+	private long lastDeparture = EMPTY;
+
+	/** Guarded by {@code this}: whether the queue was seen empty since the last departure. */
+	private boolean emptiedSinceDeparture = true;
+
+	/** Guarded by {@code this}: smoothed time between departures from a queue that stayed non-empty, 0 until seen. */
+	private long departureGap;
 
 	/**
 	 * A standing-queue detector on the system clock.
@@ -94,12 +114,13 @@ public final class StandingQueue {
 	}
 
 	/**
-	 * Report the queue's length as just seen. Zero ends a standing queue.
+	 * Report the queue's length as just seen.
 	 * @param queued the work waiting now
 	 */
 	public synchronized void observe(int queued) {
 		if (queued <= 0) {
 			this.nonEmptySince = EMPTY;
+			this.emptiedSinceDeparture = true;
 		}
 		else if (this.nonEmptySince == EMPTY) {
 			this.nonEmptySince = this.nanoClock.getAsLong();
@@ -109,16 +130,44 @@ public final class StandingQueue {
 
 	/** Report one piece of work that left the queue for the resource. */
 	public synchronized void departed() {
+		long now = this.nanoClock.getAsLong();
+		if (this.lastDeparture != EMPTY && !this.emptiedSinceDeparture) {
+			// the resource's pace, from departures with work waiting all along (an idle gap measures arrivals)
+			long gap = now - this.lastDeparture;
+			this.departureGap = (this.departureGap == 0) ? gap : this.departureGap + (gap - this.departureGap) / 8;
+		}
+		this.lastDeparture = now;
+		this.emptiedSinceDeparture = false;
 		this.departures++;
 	}
 
 	/**
-	 * Whether the queue stands: non-empty for the whole interval, with enough departures in it.
+	 * Report one piece of work refused because the queue stands (its wait cut to the target, or refused on arrival):
+	 * the queue keeps standing while it keeps refusing.
+	 */
+	public synchronized void refused() {
+		this.lastRefusal = this.nanoClock.getAsLong();
+	}
+
+	/**
+	 * Whether the queue stands: it was non-empty for the whole interval, with enough departures in it, and has not
+	 * gone a whole interval since without a refusal.
 	 * @return {@code true} while waiting longer only adds latency
 	 */
 	public synchronized boolean isStanding() {
-		return this.nonEmptySince != EMPTY && this.departures >= this.minDepartures
-				&& this.nanoClock.getAsLong() - this.nonEmptySince >= this.intervalNanos;
+		long now = this.nanoClock.getAsLong();
+		if (this.standingSince != EMPTY) {
+			if (now - Math.max(this.standingSince, this.lastRefusal) < this.intervalNanos) {
+				return true;
+			}
+			this.standingSince = EMPTY;
+		}
+		if (this.nonEmptySince != EMPTY && this.departures >= this.minDepartures
+				&& now - this.nonEmptySince >= this.intervalNanos) {
+			this.standingSince = now;
+			return true;
+		}
+		return false;
 	}
 
 	/**
@@ -138,6 +187,16 @@ public final class StandingQueue {
 	 */
 	public boolean waitedTooLong(long enqueuedNanos) {
 		return this.nanoClock.getAsLong() - enqueuedNanos > this.targetNanos && isStanding();
+	}
+
+	/**
+	 * Whether work arriving now behind the given number of waiters would wait longer than a standing queue allows, at
+	 * the pace the queue has been draining: for an owner that refuses on arrival rather than after the target.
+	 * @param queued the work waiting ahead of it
+	 * @return {@code true} when the queue stands and its waiters need longer than the target to leave
+	 */
+	public synchronized boolean wouldWaitTooLong(int queued) {
+		return queued > 0 && this.departureGap > 0 && queued * this.departureGap > this.targetNanos && isStanding();
 	}
 
 	/**

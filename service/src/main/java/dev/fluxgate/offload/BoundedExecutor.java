@@ -41,7 +41,7 @@ import org.springframework.core.task.AsyncTaskExecutor;
  * {@link BoundedExecutorSettings#queueInterval()} while the threads turned over twice, see {@link StandingQueue}), a
  * new task is rejected at once while the oldest queued one has waited longer than
  * {@link BoundedExecutorSettings#queueTarget()}: it would wait at least as long, and the queue drains back to that
- * wait. The refusal costs no wait and no stack trace.
+ * wait. The refusal costs no wait and no stack trace. The queue stands until a whole interval passes without a refusal.
  * <p>
  * Two details make it fit Reactor and WebFlux:
  * <ul>
@@ -139,6 +139,7 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 		Runnable oldest = queue.peek();
 		this.standing.observe((oldest != null) ? 1 : 0);
 		if (oldest instanceof TrackedFuture<?> task && this.standing.waitedTooLong(task.enqueuedAt)) {
+			this.standing.refused();
 			this.stats.rejected(REASON_FULL);
 			throw new OffloadRejectedException(new CapacityExceededException(REASON_FULL,
 					("The '%s' offload executor's queue has not drained for %d ms and its oldest task has waited %d ms "

@@ -57,6 +57,36 @@ class BulkheadTests {
 	}
 
 	@Test
+	void onceTheQueueStandsACallThatWouldWaitLongerThanTheTargetIsRefusedOnArrival() {
+		VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+		Bulkhead bulkhead = new Bulkhead("test", new BulkheadSettings(1, 10, Duration.ofSeconds(10)), null, clock);
+		List<Sinks.One<String>> calls = new ArrayList<>();
+		List<Throwable> errors = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			Sinks.One<String> sink = Sinks.one();
+			calls.add(sink);
+			bulkhead.guard(sink.asMono()).subscribe((value) -> {
+			}, errors::add);
+		}
+		// A permit comes back every 200 ms while calls keep waiting: one waiter ahead already needs longer than 25 ms.
+		for (int i = 0; i < 3; i++) {
+			clock.advanceTimeBy(Duration.ofMillis(200));
+			calls.get(i).tryEmitValue("done");
+		}
+		assertThat(bulkhead.snapshot().queued()).isEqualTo(1);
+
+		bulkhead.guard(Mono.just("late")).subscribe((value) -> {
+		}, errors::add);
+		assertThat(errors).as("refused without waiting").singleElement().satisfies((ex) -> {
+			assertThat(ex).isInstanceOf(CapacityExceededException.class)
+				.hasMessageContaining("would become free within PT0.025S for the 1 calls already waiting");
+			assertThat(((CapacityExceededException) ex).getReason()).isEqualTo(Bulkhead.REASON_FULL);
+		});
+		assertThat(bulkhead.snapshot().rejected()).containsEntry("queue-timeout", 1L);
+		assertThat(bulkhead.snapshot().queued()).as("the waiter ahead keeps its place").isEqualTo(1);
+	}
+
+	@Test
 	void aQueueThatKeepsDrainingKeepsTheFullWait() {
 		VirtualTimeScheduler clock = VirtualTimeScheduler.create();
 		Bulkhead bulkhead = new Bulkhead("test", new BulkheadSettings(1, 10, Duration.ofSeconds(10)), null, clock);

@@ -56,18 +56,84 @@ class StandingQueueTests {
 	}
 
 	@Test
-	void seeingTheQueueEmptyEndsTheStandingStateAndRestartsTheCount() {
-		this.queue.observe(1);
-		departures(4);
-		advance(600);
-		assertThat(this.queue.isStanding()).isTrue();
+	void seeingTheQueueEmptyDoesNotEndAStandingQueueThatKeepsRefusing() {
+		// Cutting the wait is what empties the queue: ending there would let it refill to its full length.
+		standing();
+		for (int i = 0; i < 10; i++) {
+			this.queue.observe(0);
+			this.queue.refused();
+			advance(400);
+			this.queue.observe(3);
+			assertThat(this.queue.isStanding()).as("after %d empty queues", i + 1).isTrue();
+		}
+	}
+
+	@Test
+	void aStandingQueueEndsAWholeIntervalAfterItsLastRefusalAndMustThenStandAgain() {
+		standing();
+		this.queue.refused();
+		advance(499);
 		this.queue.observe(0);
-		assertThat(this.queue.isStanding()).isFalse();
+		assertThat(this.queue.isStanding()).isTrue();
+		advance(1);
+		assertThat(this.queue.isStanding()).as("nothing refused for the interval: the load has gone").isFalse();
 		this.queue.observe(5);
 		advance(600);
-		assertThat(this.queue.isStanding()).as("departures before it emptied do not count").isFalse();
+		assertThat(this.queue.isStanding()).as("departures before it ended do not count").isFalse();
 		departures(4);
 		assertThat(this.queue.isStanding()).isTrue();
+	}
+
+	@Test
+	void aStandingQueueThatRefusesNothingEndsAfterTheInterval() {
+		standing();
+		this.queue.observe(0);
+		advance(500);
+		assertThat(this.queue.isStanding()).isFalse();
+		assertThat(this.queue.maxWait(NORMAL)).isEqualTo(NORMAL);
+	}
+
+	@Test
+	void workThatWouldWaitLongerThanTheTargetAtTheQueuesPaceIsTooLateOnArrival() {
+		// departures every 5 ms from a queue that never emptied: 5 waiters leave within the 25 ms target, 6 do not
+		this.queue.observe(10);
+		for (int i = 0; i < 120; i++) {
+			this.queue.departed();
+			advance(5);
+		}
+		assertThat(this.queue.isStanding()).isTrue();
+		assertThat(this.queue.wouldWaitTooLong(5)).isFalse();
+		assertThat(this.queue.wouldWaitTooLong(6)).isTrue();
+		assertThat(this.queue.wouldWaitTooLong(0)).isFalse();
+	}
+
+	@Test
+	void gapsAcrossAnEmptyQueueDoNotCountAsItsPace() {
+		// a departure every 5 ms while work waits, then one after the queue ran dry and sat idle for 400 ms
+		this.queue.observe(10);
+		for (int i = 0; i < 120; i++) {
+			this.queue.departed();
+			advance(5);
+		}
+		assertThat(this.queue.isStanding()).isTrue();
+		this.queue.observe(0);
+		advance(400);
+		this.queue.departed();
+		this.queue.observe(10);
+		this.queue.refused();
+		assertThat(this.queue.isStanding()).isTrue();
+		assertThat(this.queue.wouldWaitTooLong(5)).isFalse();
+	}
+
+	@Test
+	void noArrivalIsTooLateBeforeTheQueueStands() {
+		this.queue.observe(10);
+		for (int i = 0; i < 50; i++) {
+			this.queue.departed();
+			advance(5);
+		}
+		assertThat(this.queue.isStanding()).as("250 ms only").isFalse();
+		assertThat(this.queue.wouldWaitTooLong(100)).isFalse();
 	}
 
 	@Test
@@ -87,6 +153,13 @@ class StandingQueueTests {
 	void rejectsNonsensicalBounds() {
 		assertThatIllegalArgumentException().isThrownBy(() -> new StandingQueue(Duration.ZERO, NORMAL, 1));
 		assertThatIllegalArgumentException().isThrownBy(() -> new StandingQueue(NORMAL, Duration.ofMillis(-1), 1));
+	}
+
+	private void standing() {
+		this.queue.observe(1);
+		departures(4);
+		advance(600);
+		assertThat(this.queue.isStanding()).isTrue();
 	}
 
 	private void departures(int count) {

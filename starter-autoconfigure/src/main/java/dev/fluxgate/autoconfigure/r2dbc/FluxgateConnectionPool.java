@@ -48,8 +48,11 @@ import org.springframework.boot.r2dbc.autoconfigure.R2dbcProperties;
  * Once the queue stands (it has not been empty for {@code fluxgate.r2dbc.pool.queue-interval} while the pool turned
  * its connections over twice: requests arrive faster than connections free up), a new attempt waits at most
  * {@code fluxgate.r2dbc.pool.queue-target} instead of {@code max-acquire-time} before it fails as
- * {@code db-pool-exhausted}: under overload a longer wait only adds latency to the requests that are served, and
- * delays the refusal of those that are not. The pool stays busy all the same, with the newest waiters.
+ * {@code db-pool-exhausted}, and a new attempt that the requests already waiting would keep waiting longer than that,
+ * at the pace connections have been freed, fails at once: under overload a longer wait only adds latency to the
+ * requests that are served, and delays the refusal of those that are not. Such a refusal is final ({@code
+ * acquire-retry} would only join the same queue again), and the queue stands until a whole
+ * {@code queue-interval} passes without one. The pool stays busy all the same, with the waiters it can serve in time.
  * <p>
  * A failure to open the attempt's own connection (timeout, refused, authentication) fails it as
  * {@code db-unavailable}. Each is a {@link CapacityExceededException} (503 with {@code Retry-After}) whose message
@@ -136,8 +139,13 @@ class FluxgateConnectionPool extends ConnectionPool {
 	}
 
 	private Mono<Connection> attempt() {
+		int pending = pending();
+		this.standing.observe(pending);
+		if (this.limits.maxAcquireTime() != null && this.standing.wouldWaitTooLong(pending)) {
+			this.standing.refused();
+			return Mono.error(tooManyWaiting(pending));
+		}
 		Acquisition acquisition = new Acquisition();
-		this.standing.observe(pending());
 		Mono<Connection> connection = super.create().contextWrite(acquisition::addTo).doOnNext((handedOver) -> {
 			this.standing.departed();
 			this.standing.observe(pending());
@@ -193,10 +201,12 @@ class FluxgateConnectionPool extends ConnectionPool {
 	/**
 	 * Boot's {@code acquire-retry} repeats an attempt that found the pool busy or got a connection that failed
 	 * validation, as r2dbc-pool does, but not one that could not open a connection: that waited its creation
-	 * timeout already, and the database is unlikely to answer the next one sooner.
+	 * timeout already, and the database is unlikely to answer the next one sooner; nor one refused because the queue
+	 * stands: the next attempt would join the same queue and only double the refusal's wait.
 	 */
 	private static boolean isRetryable(Throwable ex) {
-		return !(ex instanceof CapacityExceededException capacity && UNAVAILABLE.equals(capacity.getReason()));
+		return !(ex instanceof StandingRefusal)
+				&& !(ex instanceof CapacityExceededException capacity && UNAVAILABLE.equals(capacity.getReason()));
 	}
 
 	private Throwable failure(Throwable ex, Acquisition acquisition) {
@@ -218,12 +228,23 @@ class FluxgateConnectionPool extends ConnectionPool {
 	}
 
 	private CapacityExceededException standing(Duration waited) {
-		return new CapacityExceededException(EXHAUSTED,
+		this.standing.refused();
+		return new StandingRefusal(
 				"No database connection became free within fluxgate.r2dbc.pool.queue-target (" + format(waited)
 						+ "): requests have been waiting for longer than fluxgate.r2dbc.pool.queue-interval ("
 						+ format(this.limits.queueInterval()) + "), faster than connections free up. " + poolState()
 						+ " See spring.r2dbc.pool.max-size, the queries holding connections, and /actuator/concurrency.",
-				RETRY_AFTER, new QueueTimeout(waited));
+				new QueueTimeout(waited));
+	}
+
+	private CapacityExceededException tooManyWaiting(int pending) {
+		return new StandingRefusal(
+				"No database connection would become free within fluxgate.r2dbc.pool.queue-target ("
+						+ format(this.limits.queueTarget()) + ") for the " + pending
+						+ " requests already waiting, at the pace connections have been freed: requests have been "
+						+ "waiting for longer than fluxgate.r2dbc.pool.queue-interval ("
+						+ format(this.limits.queueInterval()) + "). " + poolState()
+						+ " See spring.r2dbc.pool.max-size, the queries holding connections, and /actuator/concurrency.");
 	}
 
 	private CapacityExceededException queueFull(Throwable cause) {
@@ -305,6 +326,21 @@ class FluxgateConnectionPool extends ConnectionPool {
 		};
 		return context.put(ON_NEXT_DROPPED, (existing != null) ? close.andThen(existing) : close)
 			.put(ON_ERROR_DROPPED, quietRefusals);
+	}
+
+	/**
+	 * A refusal because the queue stands; {@code acquire-retry} does not repeat it.
+	 */
+	private static final class StandingRefusal extends CapacityExceededException {
+
+		StandingRefusal(String detail) {
+			super(EXHAUSTED, detail, RETRY_AFTER);
+		}
+
+		StandingRefusal(String detail, Throwable cause) {
+			super(EXHAUSTED, detail, RETRY_AFTER, cause);
+		}
+
 	}
 
 	/**

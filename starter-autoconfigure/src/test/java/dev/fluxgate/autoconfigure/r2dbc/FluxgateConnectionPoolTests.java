@@ -221,6 +221,39 @@ class FluxgateConnectionPoolTests {
 	}
 
 	@Test
+	void onceTheQueueStandsAnAttemptThatWouldWaitLongerThanTheTargetIsRefusedOnArrival() throws Exception {
+		// One connection, handed over every 150 ms or more while others wait: one waiter ahead is already more than
+		// the 50 ms target, so a new attempt is refused at once instead of waiting the 30 s max-acquire-time.
+		FluxgateConnectionPool pool = pool(h2(), 1, 1,
+				new AcquireLimits(Duration.ofSeconds(30), null, 1, Duration.ofMillis(50), Duration.ZERO), null);
+		pool.warmup().block(Duration.ofSeconds(10));
+		Connection held = pool.create().block(Duration.ofSeconds(5));
+		CompletableFuture<Connection> first = pool.create().toFuture();
+		CompletableFuture<Connection> second = pool.create().toFuture();
+		CompletableFuture<Connection> third = pool.create().toFuture();
+		Mono.from(held.close()).block(Duration.ofSeconds(5));
+		Connection firstConnection = first.get(10, TimeUnit.SECONDS);
+		Thread.sleep(150);
+		Mono.from(firstConnection.close()).block(Duration.ofSeconds(5));
+		Connection secondConnection = second.get(10, TimeUnit.SECONDS);
+
+		assertThatThrownBy(() -> pool.create().block(Duration.ofSeconds(20)))
+			.isInstanceOf(CapacityExceededException.class)
+			.satisfies((ex) -> {
+				CapacityExceededException exhausted = (CapacityExceededException) ex;
+				assertThat(exhausted.getReason()).isEqualTo("db-pool-exhausted");
+				assertThat(exhausted.getMessage()).contains("would become free within")
+					.contains("fluxgate.r2dbc.pool.queue-target (50ms)")
+					.contains("for the 1 requests already waiting")
+					.contains("1 of max-size 1 in use");
+				assertThat(exhausted.getHeaders().getFirst("Retry-After")).isEqualTo("1");
+			});
+		assertThat(third).as("the waiter ahead keeps its place").isNotDone();
+		Mono.from(secondConnection.close()).block(Duration.ofSeconds(5));
+		Mono.from(third.get(10, TimeUnit.SECONDS).close()).block(Duration.ofSeconds(5));
+	}
+
+	@Test
 	void shortWaitsRacingHandOversNeverLoseAConnection() {
 		// A 1 ms queue target in a queue that stands at once: most waits run out just as a connection is handed over.
 		FluxgateConnectionPool pool = pool(h2(), 2, 2,
