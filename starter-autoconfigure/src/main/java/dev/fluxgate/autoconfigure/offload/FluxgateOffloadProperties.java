@@ -45,7 +45,8 @@ public class FluxgateOffloadProperties implements InitializingBean {
 
 	/**
 	 * How long an executor's queue must stay non-empty, while its threads turn over twice, before it counts as
-	 * standing and queue-target applies. Long enough that a burst or a cold start drains first.
+	 * standing and queue-target applies, and how long it keeps standing after its last refusal. Long enough that a
+	 * burst or a cold start drains first.
 	 */
 	private Duration queueInterval = Duration.ofMillis(500);
 

@@ -59,15 +59,17 @@ public class FluxgateR2dbcProperties implements InitializingBean {
 
 		/**
 		 * Longest wait for a connection once the pool's queue stands (see queue-interval), instead of
-		 * spring.r2dbc.pool.max-acquire-time. Without it, under overload every served request first waits the whole
-		 * queue (up to max-acquire-time) and every refused one waits max-acquire-time for its 503.
+		 * spring.r2dbc.pool.max-acquire-time; a request that those already waiting would keep waiting longer is
+		 * refused at once. Without it, under overload every served request first waits the whole queue (up to
+		 * max-acquire-time) and every refused one waits max-acquire-time for its 503.
 		 */
 		private Duration queueTarget = Duration.ofMillis(25);
 
 		/**
 		 * How long the pool's queue must stay non-empty, while the pool hands over at least twice max-size
-		 * connections, before it counts as standing and queue-target applies. Long enough that a burst, a cold start
-		 * or slow but healthy queries drain their queue first; raise it for queries that take seconds.
+		 * connections, before it counts as standing and queue-target applies, and how long it keeps standing after
+		 * its last refusal. Long enough that a burst, a cold start or slow but healthy queries drain their queue
+		 * first; raise it for queries that take seconds.
 		 */
 		private Duration queueInterval = Duration.ofMillis(500);
 
