@@ -108,8 +108,7 @@ public final class Bulkhead implements Gate {
 			return Mono.just(immediate);
 		}
 		int queued = this.permits.load().queued();
-		if (this.standing.wouldWaitTooLong(queued)) {
-			this.standing.refused();
+		if (this.standing.refusesBehind(queued)) {
 			return Mono.error(this.permits.refuse(new FifoPermits.Refusal(REASON_QUEUE_TIMEOUT,
 					() -> tooManyWaiting(queued))));
 		}

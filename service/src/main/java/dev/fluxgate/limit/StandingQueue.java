@@ -21,8 +21,8 @@ import java.util.function.LongSupplier;
  * <p>
  * The queue's owner reports what it sees: {@link #observe(int)} its length whenever it looks (on every arrival and
  * departure), {@link #departed()} each piece of work that leaves the queue for the resource, {@link #refused()} each
- * piece of work it refused because the queue stands. Thread-safe; the clock is injected, so the behaviour is tested
- * in virtual time.
+ * wait it cut to the target (refusals decided here on arrival count themselves). Thread-safe; the clock is injected,
+ * so the behaviour is tested in virtual time.
  */
 public final class StandingQueue {
 
@@ -180,23 +180,32 @@ public final class StandingQueue {
 	}
 
 	/**
-	 * Whether work that entered the queue at the given time has waited longer than a standing queue allows: for an
-	 * owner that decides on arrival from the age of its oldest waiter.
-	 * @param enqueuedNanos when the work entered the queue, on this detector's clock
-	 * @return {@code true} when the queue stands and the work has waited more than the target
+	 * Whether to refuse work arriving now because the oldest waiter has waited longer than a standing queue allows:
+	 * for an owner that decides on arrival from the age of its oldest waiter. A refusal counts as
+	 * {@link #refused()}.
+	 * @param oldestEnqueuedNanos when the oldest waiter entered the queue, on this detector's clock
+	 * @return {@code true} when the queue stands and that waiter has waited more than the target
 	 */
-	public boolean waitedTooLong(long enqueuedNanos) {
-		return this.nanoClock.getAsLong() - enqueuedNanos > this.targetNanos && isStanding();
+	public synchronized boolean refusesAfterOldest(long oldestEnqueuedNanos) {
+		return this.nanoClock.getAsLong() - oldestEnqueuedNanos > this.targetNanos && isStanding() && refusal();
 	}
 
 	/**
-	 * Whether work arriving now behind the given number of waiters would wait longer than a standing queue allows, at
-	 * the pace the queue has been draining: for an owner that refuses on arrival rather than after the target.
+	 * Whether to refuse work arriving now because the given number of waiters ahead of it would keep it waiting longer
+	 * than a standing queue allows, at the pace the queue has been draining: for an owner that refuses on arrival
+	 * rather than after the target. A refusal counts as {@link #refused()}.
 	 * @param queued the work waiting ahead of it
 	 * @return {@code true} when the queue stands and its waiters need longer than the target to leave
 	 */
-	public synchronized boolean wouldWaitTooLong(int queued) {
-		return queued > 0 && this.departureGap > 0 && queued * this.departureGap > this.targetNanos && isStanding();
+	public synchronized boolean refusesBehind(int queued) {
+		return queued > 0 && this.departureGap > 0 && queued * this.departureGap > this.targetNanos && isStanding()
+				&& refusal();
+	}
+
+	/** Records a refusal decided here; always {@code true}, to end the decision's condition. */
+	private boolean refusal() {
+		refused();
+		return true;
 	}
 
 	/**

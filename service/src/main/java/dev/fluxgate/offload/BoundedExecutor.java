@@ -138,8 +138,7 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 		BlockingQueue<Runnable> queue = this.pool.getQueue();
 		Runnable oldest = queue.peek();
 		this.standing.observe((oldest != null) ? 1 : 0);
-		if (oldest instanceof TrackedFuture<?> task && this.standing.waitedTooLong(task.enqueuedAt)) {
-			this.standing.refused();
+		if (oldest instanceof TrackedFuture<?> task && this.standing.refusesAfterOldest(task.enqueuedAt)) {
 			this.stats.rejected(REASON_FULL);
 			throw new OffloadRejectedException(new CapacityExceededException(REASON_FULL,
 					("The '%s' offload executor's queue has not drained for %d ms and its oldest task has waited %d ms "

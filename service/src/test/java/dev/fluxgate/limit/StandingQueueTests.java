@@ -102,9 +102,13 @@ class StandingQueueTests {
 			advance(5);
 		}
 		assertThat(this.queue.isStanding()).isTrue();
-		assertThat(this.queue.wouldWaitTooLong(5)).isFalse();
-		assertThat(this.queue.wouldWaitTooLong(6)).isTrue();
-		assertThat(this.queue.wouldWaitTooLong(0)).isFalse();
+		assertThat(this.queue.refusesBehind(5)).isFalse();
+		advance(400);
+		assertThat(this.queue.refusesBehind(6)).isTrue();
+		assertThat(this.queue.refusesBehind(0)).isFalse();
+		this.queue.observe(0);
+		advance(499);
+		assertThat(this.queue.isStanding()).as("a refusal on arrival keeps the queue standing").isTrue();
 	}
 
 	@Test
@@ -122,7 +126,7 @@ class StandingQueueTests {
 		this.queue.observe(10);
 		this.queue.refused();
 		assertThat(this.queue.isStanding()).isTrue();
-		assertThat(this.queue.wouldWaitTooLong(5)).isFalse();
+		assertThat(this.queue.refusesBehind(5)).isFalse();
 	}
 
 	@Test
@@ -133,7 +137,7 @@ class StandingQueueTests {
 			advance(5);
 		}
 		assertThat(this.queue.isStanding()).as("250 ms only").isFalse();
-		assertThat(this.queue.wouldWaitTooLong(100)).isFalse();
+		assertThat(this.queue.refusesBehind(100)).isFalse();
 	}
 
 	@Test
@@ -141,11 +145,11 @@ class StandingQueueTests {
 		long enqueued = this.now.get();
 		this.queue.observe(1);
 		advance(100);
-		assertThat(this.queue.waitedTooLong(enqueued)).as("not standing yet").isFalse();
+		assertThat(this.queue.refusesAfterOldest(enqueued)).as("not standing yet").isFalse();
 		departures(4);
 		advance(400);
-		assertThat(this.queue.waitedTooLong(enqueued)).isTrue();
-		assertThat(this.queue.waitedTooLong(this.now.get() - Duration.ofMillis(25).toNanos()))
+		assertThat(this.queue.refusesAfterOldest(enqueued)).isTrue();
+		assertThat(this.queue.refusesAfterOldest(this.now.get() - Duration.ofMillis(25).toNanos()))
 			.as("exactly the target is still fine").isFalse();
 	}
 

@@ -141,8 +141,7 @@ class FluxgateConnectionPool extends ConnectionPool {
 	private Mono<Connection> attempt() {
 		int pending = pending();
 		this.standing.observe(pending);
-		if (this.limits.maxAcquireTime() != null && this.standing.wouldWaitTooLong(pending)) {
-			this.standing.refused();
+		if (this.limits.maxAcquireTime() != null && this.standing.refusesBehind(pending)) {
 			return Mono.error(tooManyWaiting(pending));
 		}
 		Acquisition acquisition = new Acquisition();
