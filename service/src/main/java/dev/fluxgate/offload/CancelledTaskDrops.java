@@ -2,7 +2,7 @@ package dev.fluxgate.offload;
 
 import java.util.function.Consumer;
 
-import dev.fluxgate.server.RequestReadTimeout.RequestBodyTimeoutException;
+import dev.fluxgate.server.HttpConnectionTimeouts.RequestBodyTimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -31,9 +31,6 @@ public final class BootPropertyDefaults {
 					"A stalled Redis holds every request that touches it for a minute."),
 			new BootPropertyDefault("spring.data.redis.connect-timeout", "2s", "10s",
 					"An unreachable Redis stalls each reconnect attempt for 10 s."),
-			new BootPropertyDefault("server.netty.idle-timeout", "60s", "none: idle connections kept forever",
-					"Idle keep-alive connections accumulate until the server runs out of file descriptors. Longer "
-							+ "than client pools' max idle time, so clients close first."),
 			new BootPropertyDefault("spring.webflux.multipart.max-parts", "128", "-1 (unlimited)",
 					"A single multipart request with millions of parts exhausts memory and file handles."),
 			new BootPropertyDefault("spring.webflux.multipart.max-disk-usage-per-part", "10MB", "-1 (unlimited)",
@@ -55,6 +52,22 @@ public final class BootPropertyDefaults {
 			"With the pool exhausted, every request waits for a connection indefinitely. Bounds the wait for a busy "
 					+ "pool only, per attempt; applied by the pool Fluxgate rebuilds, not installed in the environment.");
 
+	/**
+	 * Fluxgate's {@code server.netty.idle-timeout}: how long a keep-alive connection may wait for its next request.
+	 * Not installed in the environment: Reactor Netty's idle timeout adds a handler to the connection's pipeline after
+	 * every response and removes it at the next request, about 3 % of the CPU of a trivial request. Fluxgate's
+	 * connection handler keeps the same bound on HTTP/1.1 connections with one timer per connection
+	 * ({@code HttpConnectionTimeouts}); HTTP/2 servers get Reactor Netty's. A value the application sets is
+	 * Reactor Netty's, as without Fluxgate.
+	 */
+	public static final Duration SERVER_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+	private static final BootPropertyDefault SERVER_IDLE = new BootPropertyDefault("server.netty.idle-timeout", "60s",
+			"none: idle connections kept forever",
+			"Idle keep-alive connections accumulate until the server runs out of file descriptors. Longer than client "
+					+ "pools' max idle time, so clients close first. Applied by Fluxgate's connection handler, not "
+					+ "installed in the environment.");
+
 	private static final List<BootPropertyDefault> R2DBC_POOL = List.of(
 			new BootPropertyDefault("spring.r2dbc.pool.max-create-connection-time", "20s", "none: waits forever",
 					"A database that accepts TCP but never finishes the handshake hangs pool growth, and every "
@@ -71,12 +84,14 @@ public final class BootPropertyDefaults {
 	}
 
 	/**
-	 * Every default Fluxgate may install, whether or not it applies to a given application, and the
-	 * {@linkplain #R2DBC_MAX_ACQUIRE_TIME one its R2DBC pool applies itself}.
+	 * Every default Fluxgate may install, whether or not it applies to a given application, and the two it applies
+	 * itself: {@linkplain #SERVER_IDLE_TIMEOUT the server's idle timeout} and {@linkplain #R2DBC_MAX_ACQUIRE_TIME its
+	 * R2DBC pool's wait}.
 	 * @return the defaults, in a stable order
 	 */
 	public static List<BootPropertyDefault> all() {
 		List<BootPropertyDefault> all = new ArrayList<>(ALWAYS);
+		all.add(SERVER_IDLE);
 		all.add(R2DBC_POOL_ACQUIRE);
 		all.addAll(R2DBC_POOL);
 		return all;
@@ -85,7 +100,7 @@ public final class BootPropertyDefaults {
 	/**
 	 * The defaults that apply to this application. Pool defaults are left out when they would break startup: when the
 	 * R2DBC URL configures its own pool ({@code r2dbc:pool:}), when r2dbc-pool is absent, or when pooling is off.
-	 * {@link #R2DBC_MAX_ACQUIRE_TIME} is never among them.
+	 * {@link #SERVER_IDLE_TIMEOUT} and {@link #R2DBC_MAX_ACQUIRE_TIME} are never among them.
 	 * @param environment the environment, with the application's own configuration loaded
 	 * @param classLoader the application's class loader
 	 * @return property names and values, in a stable order
@@ -102,14 +117,15 @@ public final class BootPropertyDefaults {
 
 	/**
 	 * The Boot properties whose Fluxgate guard is in force in this application: the defaults that
-	 * {@linkplain #applicableTo apply to it}, plus {@link #R2DBC_MAX_ACQUIRE_TIME} wherever Fluxgate rebuilds the pool
-	 * that applies it.
+	 * {@linkplain #applicableTo apply to it}, the server's {@link #SERVER_IDLE_TIMEOUT}, and
+	 * {@link #R2DBC_MAX_ACQUIRE_TIME} wherever Fluxgate rebuilds the pool that applies it.
 	 * @param environment the environment, with the application's own configuration loaded
 	 * @param classLoader the application's class loader
 	 * @return property names
 	 */
 	public static Set<String> guardedProperties(Environment environment, ClassLoader classLoader) {
 		Set<String> guarded = new LinkedHashSet<>(applicableTo(environment, classLoader).keySet());
+		guarded.add(SERVER_IDLE.property());
 		if (usesPropertyBasedR2dbcPool(environment, classLoader)) {
 			guarded.add(R2DBC_POOL_ACQUIRE.property());
 		}

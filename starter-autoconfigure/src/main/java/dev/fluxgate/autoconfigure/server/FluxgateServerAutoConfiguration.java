@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.fluxgate.autoconfigure.ConditionalOnFluxgateEnabled;
+import dev.fluxgate.autoconfigure.defaults.BootPropertyDefaults;
 import dev.fluxgate.autoconfigure.defaults.ConcurrencySettingsContributor;
 import dev.fluxgate.deadline.DeadlineSettings;
 import dev.fluxgate.deadline.RequestDeadlineWebFilter;
@@ -13,9 +14,9 @@ import dev.fluxgate.gate.GateRegistry;
 import dev.fluxgate.limit.ConcurrencyLimit;
 import dev.fluxgate.limit.GradientLimit;
 import dev.fluxgate.limit.GradientLimitSettings;
+import dev.fluxgate.server.HttpConnectionTimeouts;
 import dev.fluxgate.server.LoadShedder;
 import dev.fluxgate.server.LoadSheddingWebFilter;
-import dev.fluxgate.server.RequestReadTimeout;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.netty.http.server.HttpServer;
 
@@ -38,8 +39,9 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * The server edge: Reactor Netty limits Boot has no property for, a deadline for every request (propagated to
- * WebClient calls here, and to R2DBC statements by {@code FluxgateR2dbcAutoConfiguration}), and load shedding. Keep-alive idle timeout and multipart limits are Boot's
- * properties, for which Fluxgate installs finite defaults.
+ * WebClient calls here, and to R2DBC statements by {@code FluxgateR2dbcAutoConfiguration}), and load shedding. The
+ * keep-alive idle timeout and multipart limits are Boot's properties, for which Fluxgate gives finite defaults; the
+ * idle timeout's is kept by Fluxgate's own connection handler ({@link HttpConnectionTimeouts}).
  * <p>
  * WebFilter order (outermost first, see {@link dev.fluxgate.server.ServerFilterOrder}): request deadline, load
  * shedding, then (reserved) rate limiting, then Spring Security and the application's filters.
@@ -54,21 +56,34 @@ public final class FluxgateServerAutoConfiguration {
 	/** Name of the server's shedding gate in the {@link GateRegistry}. */
 	public static final String GATE_NAME = "server";
 
+	private static final String IDLE_TIMEOUT_PROPERTY = "server.netty.idle-timeout";
+
 	/**
-	 * Runs first, so the application's own server customizers may override the read timeouts.
+	 * Runs first, so the application's own server customizers may override the read timeouts. Keeps Fluxgate's
+	 * default idle timeout ({@link BootPropertyDefaults#SERVER_IDLE_TIMEOUT}) unless the application sets
+	 * {@value #IDLE_TIMEOUT_PROPERTY}, which Boot applies as Reactor Netty's.
 	 */
 	@Bean
 	@Order(Ordered.HIGHEST_PRECEDENCE)
-	NettyServerCustomizer fluxgateNettyServerCustomizer(FluxgateServerProperties properties) {
+	NettyServerCustomizer fluxgateNettyServerCustomizer(FluxgateServerProperties properties, Environment environment) {
+		boolean defaultIdleTimeout = environment.getProperty(IDLE_TIMEOUT_PROPERTY) == null;
+		Duration requestReadTimeout = properties.getRequestReadTimeout();
 		return (server) -> {
 			HttpServer customized = server;
 			if (!properties.getReadTimeout().isZero()) {
 				customized = customized.readTimeout(properties.getReadTimeout());
 			}
-			if (!properties.getRequestReadTimeout().isZero()) {
-				customized = RequestReadTimeout.applyTo(customized, properties.getRequestReadTimeout());
+			Duration idleTimeout = null;
+			if (defaultIdleTimeout) {
+				if (HttpConnectionTimeouts.canKeepIdleTimeout(customized)) {
+					idleTimeout = BootPropertyDefaults.SERVER_IDLE_TIMEOUT;
+				}
+				else {
+					customized = customized.idleTimeout(BootPropertyDefaults.SERVER_IDLE_TIMEOUT);
+				}
 			}
-			return customized;
+			return HttpConnectionTimeouts.applyTo(customized, idleTimeout,
+					requestReadTimeout.isZero() ? null : requestReadTimeout);
 		};
 	}
 
@@ -84,9 +99,15 @@ public final class FluxgateServerAutoConfiguration {
 	}
 
 	@Bean
-	ConcurrencySettingsContributor fluxgateServerSettings(FluxgateServerProperties properties) {
+	ConcurrencySettingsContributor fluxgateServerSettings(FluxgateServerProperties properties,
+			Environment environment) {
 		return (settings) -> {
-			settings.bootProperty("server", "server.netty.idle-timeout", "none");
+			if (environment.getProperty(IDLE_TIMEOUT_PROPERTY) != null) {
+				settings.bootProperty("server", IDLE_TIMEOUT_PROPERTY, "none");
+			}
+			else {
+				settings.fluxgateProperty("server", IDLE_TIMEOUT_PROPERTY, BootPropertyDefaults.SERVER_IDLE_TIMEOUT);
+			}
 			settings.fluxgateProperty("server", "fluxgate.server.read-timeout", properties.getReadTimeout());
 			settings.fluxgateProperty("server", "fluxgate.server.request-read-timeout",
 					properties.getRequestReadTimeout());

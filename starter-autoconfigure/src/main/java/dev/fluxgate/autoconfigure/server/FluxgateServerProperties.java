@@ -14,8 +14,9 @@ import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
  * Server-edge guards: Reactor Netty limits Boot has no property for, the request deadline and its propagation, and
- * load shedding. The keep-alive idle timeout keeps Boot's name ({@code server.netty.idle-timeout}); Fluxgate installs
- * a finite default for it.
+ * load shedding. The keep-alive idle timeout keeps Boot's name ({@code server.netty.idle-timeout}); Fluxgate gives it
+ * a finite default, kept by its own connection handler on HTTP/1.1 (see
+ * {@code BootPropertyDefaults.SERVER_IDLE_TIMEOUT}).
  */
 @ConfigurationProperties("fluxgate.server")
 public class FluxgateServerProperties implements InitializingBean {

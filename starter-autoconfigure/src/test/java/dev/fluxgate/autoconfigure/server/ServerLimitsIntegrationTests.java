@@ -8,18 +8,27 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.fluxgate.server.HttpConnectionTimeouts;
+import io.netty.channel.Channel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.NettyPipeline;
+import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -126,9 +135,36 @@ class ServerLimitsIntegrationTests {
 	}
 
 	@Test
+	void defaultIdleTimeoutIsKeptByFluxgatesConnectionHandlerNotReactorNettys() throws Exception {
+		try (ConfigurableApplicationContext context = start("fluxgate.server.request-read-timeout=0")) {
+			assertThat(context.getEnvironment().getProperty("server.netty.idle-timeout")).isNull();
+			HttpServer server = customized(context, HttpServer.create());
+			assertThat(server.configuration().idleTimeout()).isNull();
+			assertThat(pipelineOfAConnection(server)).contains(HttpConnectionTimeouts.HANDLER_NAME)
+				.doesNotContain(NettyPipeline.IdleTimeoutHandler);
+		}
+	}
+
+	@Test
+	void idleTimeoutTheApplicationSetsIsReactorNettys() throws Exception {
+		try (ConfigurableApplicationContext context = start("server.netty.idle-timeout=45s")) {
+			HttpServer server = customized(context, HttpServer.create());
+			assertThat(server.configuration().idleTimeout()).isEqualTo(Duration.ofSeconds(45));
+			assertThat(pipelineOfAConnection(server)).contains(NettyPipeline.IdleTimeoutHandler);
+		}
+	}
+
+	@Test
+	void http2ServerKeepsTheDefaultIdleTimeoutWithReactorNettys() {
+		try (ConfigurableApplicationContext context = start()) {
+			HttpServer http2 = HttpServer.create().protocol(HttpProtocol.HTTP11, HttpProtocol.H2C);
+			assertThat(customized(context, http2).configuration().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+		}
+	}
+
+	@Test
 	void defaultsBoundIdleConnectionsAndMultipart() {
 		try (ConfigurableApplicationContext context = start()) {
-			assertThat(context.getEnvironment().getProperty("server.netty.idle-timeout")).isEqualTo("60s");
 			assertThat(context.getEnvironment().getProperty("spring.webflux.multipart.max-parts")).isEqualTo("128");
 			assertThat(context.getEnvironment().getProperty("spring.webflux.multipart.max-disk-usage-per-part"))
 				.isEqualTo("10MB");
@@ -229,6 +265,40 @@ class ServerLimitsIntegrationTests {
 		}
 		catch (IOException ex) {
 			return true; // reset by the server
+		}
+	}
+
+	/** A server as the application's server factory customizes it, Boot's customizers included. */
+	private static HttpServer customized(ConfigurableApplicationContext context, HttpServer server) {
+		HttpServer customized = server;
+		for (NettyServerCustomizer customizer : context.getBean(NettyReactiveWebServerFactory.class)
+			.getServerCustomizers()) {
+			customized = customizer.apply(customized);
+		}
+		return customized;
+	}
+
+	/**
+	 * The handlers of a connection to the server once it has answered a request, read on the connection's event loop
+	 * after the client has the response: where Reactor Netty keeps its idle handler between requests.
+	 */
+	private static List<String> pipelineOfAConnection(HttpServer server) throws Exception {
+		CompletableFuture<Channel> accepted = new CompletableFuture<>();
+		DisposableServer running = server.host("127.0.0.1")
+			.port(0)
+			.handle((request, response) -> response.sendString(Mono.just("ok")))
+			.doOnConnection((connection) -> accepted.complete(connection.channel()))
+			.bindNow();
+		try (Socket socket = new Socket("127.0.0.1", running.port())) {
+			socket.setSoTimeout(10_000);
+			socket.getOutputStream()
+				.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+			assertThat(readResponse(socket.getInputStream())).startsWith("HTTP/1.1 200 OK");
+			Channel channel = accepted.get(10, TimeUnit.SECONDS);
+			return channel.eventLoop().submit(() -> channel.pipeline().names()).get(10, TimeUnit.SECONDS);
+		}
+		finally {
+			running.disposeNow();
 		}
 	}
 
