@@ -4,12 +4,12 @@
 # JVM flags and CPU set. bench/README.md explains the method: why single runs mislead on a machine whose speed
 # drifts, and how interleaved short slices and medians of per-round ratios cancel most of the drift.
 #
-#   bench/overhead.sh                   # full run, about 8 minutes on a quiet machine
+#   bench/overhead.sh                   # full run, about 20 minutes on a quiet machine
 #   BENCH_QUICK=1 bench/overhead.sh     # smoke run, about 3 minutes: proves it works, numbers are rough
 #
-# Knobs (environment): BENCH_ROUNDS (12), BENCH_SLICE seconds (2), BENCH_WARMUP seconds (at least 90; more until
-# CPU per request settles, at most BENCH_WARMUP_MAX, 600), BENCH_STARTS (5),
-# BENCH_BLOCKING_ROUNDS (3), BENCH_BLOCKING_SECONDS (5), BENCH_CPUS (taskset list, all CPUs), BENCH_JVM_OPTS,
+# Knobs (environment): BENCH_ROUNDS (12), BENCH_SLICE seconds (10; 2 in a quick run), BENCH_WARMUP seconds (at least
+# 90; more until CPU per request settles, at most BENCH_WARMUP_MAX, 300), BENCH_STARTS (5),
+# BENCH_BLOCKING_ROUNDS (5), BENCH_BLOCKING_SECONDS (5), BENCH_CPUS (taskset list, all CPUs), BENCH_JVM_OPTS,
 # BENCH_PORT_PLAIN (18181), BENCH_PORT_FLUXGATE (18182), BENCH_SKIP_BUILD=1 (reuse bench/app/target),
 # BENCH_FLUXGATE_ARGS (extra arguments of the Fluxgate app only, e.g. "--fluxgate.server.request-timeout=0": one
 # guard's share of the cost, measured the same way).
@@ -23,12 +23,14 @@ cd "$(dirname "$0")/.."
 
 if [ -n "${BENCH_QUICK:-}" ]; then
   ROUNDS=${BENCH_ROUNDS:-3}; WARMUP=${BENCH_WARMUP:-20}; WARMUP_MAX=${BENCH_WARMUP_MAX:-40}; STARTS=${BENCH_STARTS:-2}
+  SLICE=${BENCH_SLICE:-2}
   BLOCKING_ROUNDS=${BENCH_BLOCKING_ROUNDS:-1}; BLOCKING_SECONDS=${BENCH_BLOCKING_SECONDS:-3}
 else
-  ROUNDS=${BENCH_ROUNDS:-12}; WARMUP=${BENCH_WARMUP:-90}; WARMUP_MAX=${BENCH_WARMUP_MAX:-600}; STARTS=${BENCH_STARTS:-5}
-  BLOCKING_ROUNDS=${BENCH_BLOCKING_ROUNDS:-3}; BLOCKING_SECONDS=${BENCH_BLOCKING_SECONDS:-5}
+  ROUNDS=${BENCH_ROUNDS:-12}; WARMUP=${BENCH_WARMUP:-90}; WARMUP_MAX=${BENCH_WARMUP_MAX:-300}; STARTS=${BENCH_STARTS:-5}
+  # 10 s slices: with 2 s ones the ratio read 1.27-1.28x where 10 s gave 1.20x (docs/benchmarks.md, overhead).
+  SLICE=${BENCH_SLICE:-10}
+  BLOCKING_ROUNDS=${BENCH_BLOCKING_ROUNDS:-5}; BLOCKING_SECONDS=${BENCH_BLOCKING_SECONDS:-5}
 fi
-SLICE=${BENCH_SLICE:-2}
 CPUS=${BENCH_CPUS:-0-$(( $(nproc) - 1 ))}
 JVM_OPTS=${BENCH_JVM_OPTS:--Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:+UseG1GC}
 declare -A PORT=([plain]=${BENCH_PORT_PLAIN:-18181} [fluxgate]=${BENCH_PORT_FLUXGATE:-18182})
