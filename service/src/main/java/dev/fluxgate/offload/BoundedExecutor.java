@@ -49,9 +49,13 @@ import org.springframework.core.task.AsyncTaskExecutor;
  * delegating scheduler, whose rejections reach the subscriber as an error signal (a plain {@code Executor}'s are also
  * reported to the calling thread's uncaught-exception handler: one stderr line per rejected request). Cancelling a
  * queued task (a client that went away) takes it out of the queue.</li>
- * <li>A task submitted from one of its own threads runs at once on that thread. WebFlux hands an imperative
- * controller method to the executor twice, with {@code subscribeOn} and then {@code publishOn}; run inline, the second
- * hand-off needs no second queue slot, so a request admitted once is never rejected half-way.</li>
+ * <li>A task submitted from one of its own threads, by a task it runs from its queue, runs at once on that thread.
+ * WebFlux hands an imperative controller method to the executor twice, with {@code subscribeOn} and then
+ * {@code publishOn}; run inline, the second hand-off needs no second queue slot, so a request admitted once is never
+ * rejected half-way. Only that one level: a task submitted by a task already running inline is queued like any other.
+ * Otherwise work that ends by starting the next one (a method's share handed to its next waiter as a request
+ * completes) would run that next request nested on the same stack, and the next, until the thread died of a
+ * {@link StackOverflowError} with every request on its stack.</li>
  * </ul>
  */
 public final class BoundedExecutor extends AbstractExecutorService implements AsyncTaskExecutor, Gate {
@@ -151,14 +155,22 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	}
 
 	/**
-	 * Run a task on a pooled thread, or at once when called from one of them.
+	 * Run a task on a pooled thread, or at once when a task of this executor hands it over from its own thread (one
+	 * level only).
 	 * @param task the task
 	 * @throws OffloadRejectedException when every thread is busy and the queue is full
 	 */
 	@Override
 	public void execute(Runnable task) {
-		if (isOwnThread()) {
-			task.run();
+		TrackedFuture<?> running = RUNNING.get();
+		if (running != null && running.owner() == this && !running.handingOver) {
+			running.handingOver = true;
+			try {
+				task.run();
+			}
+			finally {
+				running.handingOver = false;
+			}
 			return;
 		}
 		admitByQueueDelay();
@@ -286,6 +298,9 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	private final class TrackedFuture<T> extends FutureTask<T> {
 
 		private final long enqueuedAt = BoundedExecutor.this.standing.now();
+
+		/** Whether this task, running, is running a task it handed over inline; read and written by its thread only. */
+		private boolean handingOver;
 
 		TrackedFuture(Runnable runnable, T value) {
 			super(runnable, value);
