@@ -39,6 +39,7 @@ class BoundedExecutorHandOverTests {
 		AtomicBoolean handedOverRanInline = new AtomicBoolean();
 		AtomicBoolean secondRanInline = new AtomicBoolean();
 		CountDownLatch secondRan = new CountDownLatch(1);
+		CountDownLatch outerDone = new CountDownLatch(1);
 		this.executor.execute(() -> {
 			outer.set(Thread.currentThread());
 			this.executor.execute(() -> {
@@ -51,8 +52,11 @@ class BoundedExecutorHandOverTests {
 				returned.set(true);
 			});
 			handedOverRanInline.set(handedOver.get() == outer.get());
+			outerDone.countDown();
 		});
+		// The queued task may run on the other thread before the outer one has recorded what it saw.
 		assertThat(secondRan.await(10, TimeUnit.SECONDS)).isTrue();
+		assertThat(outerDone.await(10, TimeUnit.SECONDS)).isTrue();
 		assertThat(handedOverRanInline).as("the first hand-off runs at once on the same thread").isTrue();
 		assertThat(secondRanInline).as("a hand-off from an inline task is queued").isFalse();
 	}
