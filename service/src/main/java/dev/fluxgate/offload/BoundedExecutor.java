@@ -162,8 +162,8 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 	 */
 	@Override
 	public void execute(Runnable task) {
-		TrackedFuture<?> running = RUNNING.get();
-		if (running != null && running.owner() == this && !running.handingOver) {
+		TrackedFuture<?> running = ownRunningTask();
+		if (running != null && !running.handingOver) {
 			running.handingOver = true;
 			try {
 				task.run();
@@ -177,9 +177,10 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 		this.pool.execute((task instanceof TrackedFuture<?>) ? task : new TrackedFuture<>(task, null));
 	}
 
-	private boolean isOwnThread() {
+	/** The task of this executor running on the calling thread, if it is one of this executor's threads. */
+	private @Nullable TrackedFuture<?> ownRunningTask() {
 		TrackedFuture<?> running = RUNNING.get();
-		return running != null && running.owner() == this;
+		return (running != null && running.owner() == this) ? running : null;
 	}
 
 	/**
@@ -316,7 +317,7 @@ public final class BoundedExecutor extends AbstractExecutorService implements As
 
 		@Override
 		public void run() {
-			if (isOwnThread()) {
+			if (ownRunningTask() != null) {
 				// Handed over by a task of this executor on its own thread: part of work already admitted.
 				super.run();
 				return;

@@ -207,8 +207,7 @@ public final class HttpConnectionTimeouts {
 
 		private void upgrade() {
 			this.upgraded = true;
-			cancelIdle();
-			cancelBody();
+			cancelTimers();
 		}
 
 		private void checkIdle() {
@@ -256,15 +255,13 @@ public final class HttpConnectionTimeouts {
 
 		@Override
 		public void channelInactive(ChannelHandlerContext ctx) {
-			cancelIdle();
-			cancelBody();
+			cancelTimers();
 			ctx.fireChannelInactive();
 		}
 
 		@Override
 		public void handlerRemoved(ChannelHandlerContext ctx) {
-			cancelIdle();
-			cancelBody();
+			cancelTimers();
 		}
 
 		/** The event loop's clock, which tests can stop and move. */
@@ -286,11 +283,12 @@ public final class HttpConnectionTimeouts {
 			}
 		}
 
-		private void cancelIdle() {
+		private void cancelTimers() {
 			if (this.idleTimer != null) {
 				this.idleTimer.cancel(false);
 				this.idleTimer = null;
 			}
+			cancelBody();
 		}
 
 	}

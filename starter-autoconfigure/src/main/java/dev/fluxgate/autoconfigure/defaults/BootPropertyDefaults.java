@@ -62,7 +62,10 @@ public final class BootPropertyDefaults {
 	 */
 	public static final Duration SERVER_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
-	private static final BootPropertyDefault SERVER_IDLE = new BootPropertyDefault("server.netty.idle-timeout", "60s",
+	/** The Boot property whose default is {@link #SERVER_IDLE_TIMEOUT}. */
+	public static final String SERVER_IDLE_TIMEOUT_PROPERTY = "server.netty.idle-timeout";
+
+	private static final BootPropertyDefault SERVER_IDLE = new BootPropertyDefault(SERVER_IDLE_TIMEOUT_PROPERTY, "60s",
 			"none: idle connections kept forever",
 			"Idle keep-alive connections accumulate until the server runs out of file descriptors. Longer than client "
 					+ "pools' max idle time, so clients close first. Applied by Fluxgate's connection handler, not "
@@ -81,6 +84,16 @@ public final class BootPropertyDefaults {
 					"Connections never move after a failover or DNS change and never release server-side memory."));
 
 	private BootPropertyDefaults() {
+	}
+
+	/**
+	 * Whether Fluxgate applies {@link #SERVER_IDLE_TIMEOUT}: the application sets no idle timeout of its own (which
+	 * Boot applies as Reactor Netty's).
+	 * @param environment the application's environment
+	 * @return {@code true} when the default is Fluxgate's to keep
+	 */
+	public static boolean appliesServerIdleTimeout(Environment environment) {
+		return environment.getProperty(SERVER_IDLE_TIMEOUT_PROPERTY) == null;
 	}
 
 	/**

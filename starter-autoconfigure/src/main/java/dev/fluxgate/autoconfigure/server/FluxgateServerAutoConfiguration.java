@@ -56,17 +56,15 @@ public final class FluxgateServerAutoConfiguration {
 	/** Name of the server's shedding gate in the {@link GateRegistry}. */
 	public static final String GATE_NAME = "server";
 
-	private static final String IDLE_TIMEOUT_PROPERTY = "server.netty.idle-timeout";
-
 	/**
 	 * Runs first, so the application's own server customizers may override the read timeouts. Keeps Fluxgate's
 	 * default idle timeout ({@link BootPropertyDefaults#SERVER_IDLE_TIMEOUT}) unless the application sets
-	 * {@value #IDLE_TIMEOUT_PROPERTY}, which Boot applies as Reactor Netty's.
+	 * {@value BootPropertyDefaults#SERVER_IDLE_TIMEOUT_PROPERTY}, which Boot applies as Reactor Netty's.
 	 */
 	@Bean
 	@Order(Ordered.HIGHEST_PRECEDENCE)
 	NettyServerCustomizer fluxgateNettyServerCustomizer(FluxgateServerProperties properties, Environment environment) {
-		boolean defaultIdleTimeout = environment.getProperty(IDLE_TIMEOUT_PROPERTY) == null;
+		boolean defaultIdleTimeout = BootPropertyDefaults.appliesServerIdleTimeout(environment);
 		Duration requestReadTimeout = properties.getRequestReadTimeout();
 		return (server) -> {
 			HttpServer customized = server;
@@ -102,11 +100,12 @@ public final class FluxgateServerAutoConfiguration {
 	ConcurrencySettingsContributor fluxgateServerSettings(FluxgateServerProperties properties,
 			Environment environment) {
 		return (settings) -> {
-			if (environment.getProperty(IDLE_TIMEOUT_PROPERTY) != null) {
-				settings.bootProperty("server", IDLE_TIMEOUT_PROPERTY, "none");
+			if (BootPropertyDefaults.appliesServerIdleTimeout(environment)) {
+				settings.fluxgateProperty("server", BootPropertyDefaults.SERVER_IDLE_TIMEOUT_PROPERTY,
+						BootPropertyDefaults.SERVER_IDLE_TIMEOUT);
 			}
 			else {
-				settings.fluxgateProperty("server", IDLE_TIMEOUT_PROPERTY, BootPropertyDefaults.SERVER_IDLE_TIMEOUT);
+				settings.bootProperty("server", BootPropertyDefaults.SERVER_IDLE_TIMEOUT_PROPERTY, "none");
 			}
 			settings.fluxgateProperty("server", "fluxgate.server.read-timeout", properties.getReadTimeout());
 			settings.fluxgateProperty("server", "fluxgate.server.request-read-timeout",
